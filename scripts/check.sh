@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Every check: lint, types, tests (unit, properties, doctests, notebooks), docs build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh dev,docs
+export HYPOTHESIS_PROFILE=${HYPOTHESIS_PROFILE:-ci}
+echo "== ruff";   .venv/bin/ruff check src tests benchmarks
+echo "== ruff format"; .venv/bin/ruff format --check src tests benchmarks
+echo "== mypy";   .venv/bin/mypy
+echo "== docs";   .venv/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+echo "== pytest"; .venv/bin/pytest -n 2 --nbmake tests src/impactbond notebooks

@@ -1,0 +1,89 @@
+"""impactbond: executable social impact bond contracts.
+
+Register trajectories in, exact outcome payments out, every krone explained.
+
+>>> import impactbond as ib
+>>> from datetime import date
+>>> t = ib.Trajectory("P-1", [ib.Spell(ib.Status.EMPLOYED, date(2024, 1, 1), date(2024, 3, 1))])
+>>> ib.employment_months(t, date(2024, 1, 1), date(2025, 1, 1))
+Fraction(2, 1)
+"""
+
+from impactbond import examples
+from impactbond._version import __version__
+from impactbond.calendar import MonthlyGrid, MonthRounding, WeeklyGrid, add_months
+from impactbond.core.accrual import AccrualConvention
+from impactbond.domain.contract import Clause, CohortTerms, Contract, Parties
+from impactbond.domain.measure import employment_months
+from impactbond.domain.outcome import (
+    EmploymentMonths,
+    JobStart,
+    Outcome,
+    Progression,
+    RecordedEvent,
+    Retention,
+    SelfSufficiency,
+    SustainedEmployment,
+    Window,
+)
+from impactbond.domain.participant import Participant
+from impactbond.domain.payment import (
+    Cap,
+    CapScope,
+    PaymentRule,
+    PaymentSchedule,
+    PricePerUnit,
+    TargetBonus,
+)
+from impactbond.domain.trajectory import Panel, Spell, Trajectory
+from impactbond.errors import ImpactBondError
+from impactbond.io.contract_file import dump_contract, dumps_contract, load_contract, loads_contract
+from impactbond.money import Money, Rounding, RoundingStage
+from impactbond.settle import Settlement, settle
+from impactbond.status import CodeTable, Status
+
+__all__ = [
+    "AccrualConvention",
+    "Cap",
+    "CapScope",
+    "Clause",
+    "CodeTable",
+    "CohortTerms",
+    "Contract",
+    "EmploymentMonths",
+    "ImpactBondError",
+    "JobStart",
+    "Money",
+    "MonthRounding",
+    "MonthlyGrid",
+    "Outcome",
+    "Panel",
+    "Participant",
+    "Parties",
+    "PaymentRule",
+    "PaymentSchedule",
+    "PricePerUnit",
+    "Progression",
+    "RecordedEvent",
+    "Retention",
+    "Rounding",
+    "RoundingStage",
+    "SelfSufficiency",
+    "Settlement",
+    "Spell",
+    "Status",
+    "SustainedEmployment",
+    "TargetBonus",
+    "Trajectory",
+    "WeeklyGrid",
+    "Window",
+    "__version__",
+    "add_months",
+    "dump_contract",
+    "dumps_contract",
+    "employment_months",
+    "examples",
+    "load_contract",
+    "loads_contract",
+    "settle",
+]

@@ -1,0 +1,348 @@
+"""Outcome definitions: what a contract measures for each participant.
+
+Each outcome carries an ``id`` (used by payment rules) and the ``clause`` of
+the contract it implements.  Outcomes are data; :func:`impactbond.settle`
+evaluates them on the core.
+
+>>> from impactbond.status import Status
+>>> em = EmploymentMonths("employment_months", clause="4.1")
+>>> em.weight_of(Status.EMPLOYED), em.weight_of(Status.SICKNESS_BENEFIT)
+(Fraction(1, 1), Fraction(0, 1))
+>>> em.window.length_months
+24
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+from attrs import validators as v
+
+from impactbond.calendar import MonthRounding, add_months
+from impactbond.core.accrual import AccrualConvention
+from impactbond.errors import InvalidContract
+from impactbond.status import BENEFITS, Status
+
+__all__ = [
+    "EmploymentMonths",
+    "JobStart",
+    "Outcome",
+    "Progression",
+    "RecordedEvent",
+    "Retention",
+    "SelfSufficiency",
+    "SustainedEmployment",
+    "Window",
+    "to_weights",
+]
+
+Weights = tuple[tuple[Status, Fraction], ...]
+
+
+def _fraction(value: Any) -> Fraction:
+    if isinstance(value, float):
+        value = str(value)
+    if isinstance(value, Decimal):
+        return Fraction(value)
+    return Fraction(value)
+
+
+def to_weights(value: Mapping[Any, Any] | Iterable[Any] | None) -> Weights:
+    """Normalise status weights to sorted ``((Status, Fraction), ...)`` pairs.
+
+    Accepts a mapping ``{status: weight}`` (names, codes or Status; weights as
+    int, Decimal, str such as ``"1/2"``) or an iterable of statuses (weight 1).
+
+    >>> to_weights({"employed": 1, "subsidised_employment": "1/2"})
+    ((<Status.EMPLOYED: 1>, Fraction(1, 1)), (<Status.SUBSIDISED_EMPLOYMENT: 2>, Fraction(1, 2)))
+    """
+    if value is None:
+        return ((Status.EMPLOYED, Fraction(1)),)
+    pairs: dict[Status, Fraction] = {}
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    else:
+        items = [(s, 1) if not isinstance(s, tuple) else s for s in value]
+    for status, weight in items:
+        st = Status.parse(status)
+        w = _fraction(weight)
+        if not 0 <= w <= 1:
+            raise InvalidContract(
+                f"weight {w} of {st.name} is outside [0, 1]",
+                field="weights",
+                rule="a status weight lies between 0 and 1",
+            )
+        pairs[st] = w
+    return tuple(sorted(pairs.items()))
+
+
+def _self_sufficient_weights() -> Weights:
+    return tuple((s, Fraction(1)) for s in Status if s not in BENEFITS and s is not Status.UNKNOWN)
+
+
+@attrs.frozen
+class Window:
+    """The measurement window (forløb) of a participant, relative to an anchor date.
+
+    ``[anchor + start_months, anchor + start_months + length_months)``; month
+    arithmetic that lands on a missing day uses ``month_rounding``.
+
+    >>> from datetime import date
+    >>> Window(length_months=24).bounds(date(2024, 1, 31))
+    (datetime.date(2024, 1, 31), datetime.date(2026, 1, 31))
+    >>> Window(length_months=1, month_rounding=MonthRounding.DOWN).bounds(date(2024, 1, 31))
+    (datetime.date(2024, 1, 31), datetime.date(2024, 2, 29))
+    """
+
+    length_months: int = attrs.field(default=24, validator=v.and_(v.instance_of(int), v.gt(0)))
+    start_months: int = attrs.field(default=0, validator=v.and_(v.instance_of(int), v.ge(0)))
+    anchor: str = attrs.field(default="enrolled", validator=v.in_(("enrolled", "referred")))
+    month_rounding: MonthRounding = attrs.field(
+        default=MonthRounding.RAISE, converter=MonthRounding
+    )
+
+    def bounds(self, anchor_date: date) -> tuple[date, date]:
+        """Start and (exclusive) end of the window for one anchor date."""
+        start = add_months(anchor_date, self.start_months, self.month_rounding)
+        end = add_months(anchor_date, self.start_months + self.length_months, self.month_rounding)
+        return start, end
+
+
+def _clause_field() -> Any:
+    return attrs.field(default="", validator=v.instance_of(str), kw_only=True)
+
+
+def _id_field() -> Any:
+    return attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
+
+
+@attrs.frozen
+class EmploymentMonths:
+    """Months in employment (beskæftigelsesmåneder) accrued in the window.
+
+    ``weights`` says which statuses count and with what weight (subsidised
+    employment may count 1/2); ``hours_norm`` (e.g. 37) weights spells with
+    weekly hours against full time, capped at full time; ``convention`` says
+    how employed days become months.
+    """
+
+    id: str = _id_field()
+    clause: str = _clause_field()
+    weights: Weights = attrs.field(
+        factory=lambda: to_weights(None), converter=to_weights, kw_only=True
+    )
+    convention: AccrualConvention = attrs.field(
+        default=AccrualConvention.PRO_RATA_DAYS, converter=AccrualConvention, kw_only=True
+    )
+    window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
+    hours_norm: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(Decimal), kw_only=True
+    )
+    kind: str = attrs.field(default="employment_months", init=False)
+    unit: str = attrs.field(default="month", init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.hours_norm is not None and self.hours_norm <= 0:
+            raise InvalidContract(
+                f"hours norm {self.hours_norm} is not positive",
+                field="hours_norm",
+                clause=self.clause,
+                rule="the full-time norm is a positive number of weekly hours",
+            )
+
+    def weight_of(self, status: Status) -> Fraction:
+        """The weight of one status (0 when it does not count)."""
+        return dict(self.weights).get(status, Fraction(0))
+
+
+@attrs.frozen
+class JobStart:
+    """A job start: the first employed week in the window (one event per person)."""
+
+    id: str = _id_field()
+    clause: str = _clause_field()
+    weights: Weights = attrs.field(
+        factory=lambda: to_weights(None), converter=to_weights, kw_only=True
+    )
+    window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
+    kind: str = attrs.field(default="job_start", init=False)
+    unit: str = attrs.field(default="event", init=False)
+
+
+@attrs.frozen
+class SustainedEmployment:
+    """Employment sustained for ``weeks`` weeks after the job start.
+
+    Continuous, where gaps of at most ``allowed_gap_weeks`` do not break the
+    run, or ``cumulative`` (``weeks`` employed weeks in total).
+    """
+
+    id: str = _id_field()
+    clause: str = _clause_field()
+    weeks: int = attrs.field(
+        default=13, validator=v.and_(v.instance_of(int), v.gt(0)), kw_only=True
+    )
+    allowed_gap_weeks: int = attrs.field(
+        default=0, validator=v.and_(v.instance_of(int), v.ge(0)), kw_only=True
+    )
+    cumulative: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
+    weights: Weights = attrs.field(
+        factory=lambda: to_weights(None), converter=to_weights, kw_only=True
+    )
+    window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
+    kind: str = attrs.field(default="sustained_employment", init=False)
+    unit: str = attrs.field(default="event", init=False)
+
+
+@attrs.frozen
+class Retention:
+    """Still employed (or with the same employer) ``horizon_weeks`` after the job start.
+
+    People whose horizon lies after ``as_of`` are censored: neither retained
+    nor failures.  The cohort's retention rate is reported in the settlement.
+    """
+
+    id: str = _id_field()
+    clause: str = _clause_field()
+    horizon_weeks: int = attrs.field(
+        default=26, validator=v.and_(v.instance_of(int), v.gt(0)), kw_only=True
+    )
+    same_employer: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
+    weights: Weights = attrs.field(
+        factory=lambda: to_weights(None), converter=to_weights, kw_only=True
+    )
+    window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
+    kind: str = attrs.field(default="retention", init=False)
+    unit: str = attrs.field(default="event", init=False)
+
+
+@attrs.frozen
+class SelfSufficiency:
+    """Months with no public benefit (selvforsørgelse).
+
+    With ``without_benefit_weeks`` set, the outcome is instead one event when
+    the person has gone that many consecutive weeks without any benefit.
+    """
+
+    id: str = _id_field()
+    clause: str = _clause_field()
+    weights: Weights = attrs.field(
+        factory=_self_sufficient_weights, converter=to_weights, kw_only=True
+    )
+    convention: AccrualConvention = attrs.field(
+        default=AccrualConvention.WHOLE_MONTHS, converter=AccrualConvention, kw_only=True
+    )
+    without_benefit_weeks: int | None = attrs.field(
+        default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0))), kw_only=True
+    )
+    window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
+    kind: str = attrs.field(default="self_sufficiency", init=False)
+
+    @property
+    def unit(self) -> str:
+        """``"event"`` for the N-weeks rule, otherwise ``"month"``."""
+        return "event" if self.without_benefit_weeks is not None else "month"
+
+
+def _ladder(value: Iterable[Any]) -> tuple[tuple[Status, ...], ...]:
+    rungs: list[tuple[Status, ...]] = []
+    for rung in value:
+        if isinstance(rung, str | int | Status):
+            rungs.append((Status.parse(rung),))
+        else:
+            rungs.append(tuple(Status.parse(s) for s in rung))
+    seen: set[Status] = set()
+    for rung_statuses in rungs:
+        for s in rung_statuses:
+            if s in seen:
+                raise InvalidContract(
+                    f"{s.name} stands on two rungs of the progression ladder",
+                    field="ladder",
+                    rule="each status stands on at most one rung",
+                )
+            seen.add(s)
+    if len(rungs) < 2:
+        raise InvalidContract("a progression ladder has at least two rungs", field="ladder")
+    return tuple(rungs)
+
+
+@attrs.frozen
+class Progression:
+    """Moves up an ordered ladder of statuses (lowest rung first).
+
+    The quantity is the number of rungs climbed: the highest rung reached in
+    the window minus the rung at the window's start (never negative).
+    Statuses not on the ladder neither raise nor lower the rung.
+    """
+
+    id: str = _id_field()
+    clause: str = _clause_field()
+    ladder: tuple[tuple[Status, ...], ...] = attrs.field(
+        factory=lambda: _ladder(
+            [
+                ("sickness_benefit", "social_assistance", "unemployment_benefit"),
+                ("rehabilitation",),
+                ("subsidised_employment", "education"),
+                ("employed",),
+            ]
+        ),
+        converter=_ladder,
+        kw_only=True,
+    )
+    window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
+    kind: str = attrs.field(default="progression", init=False)
+    unit: str = attrs.field(default="step", init=False)
+
+    def rung_of(self, status: Status) -> int:
+        """The rung (0 = lowest) of a status, -1 when it is not on the ladder."""
+        for i, rung in enumerate(self.ladder):
+            if status in rung:
+                return i
+        return -1
+
+
+@attrs.frozen
+class RecordedEvent:
+    """An outcome recorded in the data as a dated event (a qualification, better attendance).
+
+    Outcomes that are not read from the registers (an exam passed, improved
+    behaviour confirmed by a school) are given to :func:`impactbond.settle`
+    as ``events``: ``{participant_id: [(event_name, date), ...]}``.  Each
+    event named ``event`` inside the window counts once (or only the first
+    when ``once``).
+    """
+
+    id: str = _id_field()
+    clause: str = _clause_field()
+    event: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)), kw_only=True)
+    once: bool = attrs.field(default=True, validator=v.instance_of(bool), kw_only=True)
+    window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
+    kind: str = attrs.field(default="recorded_event", init=False)
+    unit: str = attrs.field(default="event", init=False)
+
+
+Outcome = (
+    EmploymentMonths
+    | JobStart
+    | SustainedEmployment
+    | Retention
+    | SelfSufficiency
+    | Progression
+    | RecordedEvent
+)
+"""Any outcome kind (a tagged union in contract files, tag ``kind``)."""
+
+OUTCOME_KINDS: dict[str, type[Any]] = {
+    "employment_months": EmploymentMonths,
+    "job_start": JobStart,
+    "sustained_employment": SustainedEmployment,
+    "retention": Retention,
+    "self_sufficiency": SelfSufficiency,
+    "progression": Progression,
+    "recorded_event": RecordedEvent,
+}

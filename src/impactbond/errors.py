@@ -1,0 +1,146 @@
+"""Typed errors of impactbond.
+
+Every error derives from :class:`ImpactBondError` *and* from the matching
+built-in (``ValueError``, ``TypeError``, ``KeyError``), so callers can catch
+either.  Details are kept as fields (``participant``, ``row``, ``field``,
+``rule``, ``clause``) so that a service can report them without parsing the
+message.
+
+>>> from impactbond.errors import InvalidSpell
+>>> err = InvalidSpell("end before start", participant="P-001", row=2, field="end")
+>>> isinstance(err, ValueError)
+True
+>>> print(err)
+end before start [participant=P-001, row=2, field=end]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "AmbiguousDate",
+    "CPRNumberRefused",
+    "ContractFileError",
+    "CurrencyMismatch",
+    "DateOutsideGrid",
+    "ImpactBondError",
+    "InvalidContract",
+    "InvalidInput",
+    "InvalidParticipant",
+    "InvalidSpell",
+    "InvalidTrajectory",
+    "InvalidWindow",
+    "SettlementError",
+    "UnknownCode",
+    "UnknownParticipant",
+]
+
+
+class ImpactBondError(Exception):
+    """Base class of every error raised by impactbond.
+
+    Parameters
+    ----------
+    message:
+        What is wrong, in words.
+    participant, row, field, rule, clause:
+        Where it is wrong: the pseudonymous participant id, the input row or
+        spell index, the field name, the rule that was broken and the contract
+        clause it belongs to.  Any that do not apply stay ``None``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        participant: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+        rule: str | None = None,
+        clause: str | None = None,
+        errors: list[ImpactBondError] | None = None,
+    ) -> None:
+        self.message = message
+        self.participant = participant
+        self.row = row
+        self.field = field
+        self.rule = rule
+        self.clause = clause
+        self.errors: list[ImpactBondError] = list(errors or [])
+        super().__init__(message)
+
+    def details(self) -> dict[str, Any]:
+        """The non-empty location fields as a dict (handy for JSON error responses)."""
+        out: dict[str, Any] = {}
+        for name in ("participant", "row", "field", "rule", "clause"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def __str__(self) -> str:
+        where = ", ".join(f"{k}={v}" for k, v in self.details().items())
+        text = f"{self.message} [{where}]" if where else self.message
+        if self.errors:
+            text += "".join(f"\n  - {e}" for e in self.errors)
+        return text
+
+
+class InvalidInput(ImpactBondError, ValueError):
+    """Input data break a rule of the library or of the contract."""
+
+
+class InvalidSpell(InvalidInput):
+    """A spell is malformed (end before start, NaN or negative hours, ...)."""
+
+
+class InvalidTrajectory(InvalidInput):
+    """A trajectory's spells overlap or belong to another participant."""
+
+
+class InvalidParticipant(InvalidInput):
+    """A participant record is malformed."""
+
+
+class CPRNumberRefused(InvalidParticipant):
+    """A participant id looks like a Danish CPR number; ids must be pseudonyms."""
+
+
+class InvalidWindow(InvalidInput):
+    """A measurement window ends before it starts."""
+
+
+class UnknownCode(InvalidInput):
+    """A register code is not in the code table."""
+
+
+class DateOutsideGrid(InvalidInput):
+    """A date lies outside the period grid it is mapped onto."""
+
+
+class AmbiguousDate(ImpactBondError, ValueError):
+    """Month arithmetic has no single answer and no rounding was named."""
+
+
+class CurrencyMismatch(ImpactBondError, TypeError):
+    """Two amounts in different currencies were combined."""
+
+
+class InvalidContract(ImpactBondError, ValueError):
+    """A contract's terms are inconsistent (negative price, cap below zero, ...)."""
+
+
+class ContractFileError(InvalidContract):
+    """A contract file cannot be read into a contract."""
+
+
+class UnknownParticipant(ImpactBondError, KeyError):
+    """A participant id is not known to the object asked."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return ImpactBondError.__str__(self)
+
+
+class SettlementError(ImpactBondError, ValueError):
+    """Inputs to a settlement do not fit together (ids, cohorts, dates)."""

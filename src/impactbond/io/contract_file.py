@@ -1,0 +1,641 @@
+"""Contract files: TOML text <-> :class:`~impactbond.domain.contract.Contract`.
+
+One cattrs :class:`~cattrs.Converter` (:data:`contract_converter`) turns the
+tables of a TOML file into the attrs types of :mod:`impactbond.domain` and
+back.  Validation belongs here, at the edge: a syntax error, a field of the
+wrong type, an unknown outcome kind or a negative price becomes one
+:class:`~impactbond.errors.ContractFileError` that names the file and lists
+*every* bad field with its path (``payment_rules[2].price``), the rule it
+breaks and the clause it belongs to.
+
+File format
+-----------
+The top level holds the :class:`~impactbond.domain.contract.Contract` fields;
+``[parties]`` and ``[schedule]`` are tables; ``[[cohorts]]``,
+``[[outcomes]]``, ``[[payment_rules]]``, ``[[caps]]`` and ``[[clauses]]`` are
+arrays of tables.  Values are written as follows (and read in these forms and
+the alternatives named):
+
+============================  ==============================================
+Money                         ``"1500.00 DKK"`` (written); also ``"DKK 1500"``
+                              or ``{amount = "1500.00", currency = "DKK"}``
+Decimal (``hours_norm``)      ``"37"``; also a TOML integer or float (floats
+                              are read exactly, as decimals)
+Fraction (weights, targets)   ``"1/2"``, ``"100"``; also ``"0.5"``, an integer
+dates                         TOML dates ``2024-01-31``; also ``"2024-01-31"``
+Status                        lower-case name, ``"sickness_benefit"``
+other enums                   their value, ``"pro_rata_days"``, ``"half_up"``
+status weights                ``{employed = "1", subsidised_employment = "1/2"}``
+progression ladder            ``[["sickness_benefit", "social_assistance"],
+                              ["rehabilitation"], ["employed"]]``
+outcomes, payment rules       a table with ``kind = "employment_months"``,
+                              ``kind = "price_per_unit"``, ...
+============================  ==============================================
+
+Unknown keys are errors (a typo must not silently drop a term).  Values that
+are ``None`` are left out when writing.  Reading never evaluates anything:
+:mod:`tomllib` parses, the converter checks.
+
+>>> from impactbond.examples import nyborg_paths
+>>> contract = load_contract(nyborg_paths().contract)
+>>> contract.parties.outcome_payer
+'Nyborg Kommune'
+>>> loads_contract(dumps_contract(contract)) == contract
+True
+>>> loads_contract('id = "x"\\ntitle = 3\\n', source="bad.toml")
+Traceback (most recent call last):
+...
+impactbond.errors.ContractFileError: bad.toml: 10 problems in the contract file
+  - expected a string, got int [field=title, rule=a TOML string]
+  - required field missing [field=parties, rule=every required field is given]
+...
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import cattrs
+import tomli_w
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+)
+
+from impactbond.domain.contract import Contract
+from impactbond.domain.outcome import OUTCOME_KINDS, Outcome
+from impactbond.domain.payment import PAYMENT_RULE_KINDS, PaymentRule
+from impactbond.errors import ContractFileError, ImpactBondError
+from impactbond.money import Money
+from impactbond.status import Status
+
+__all__ = [
+    "LADDER_TYPE",
+    "WEIGHTS_TYPE",
+    "contract_converter",
+    "contract_from_dict",
+    "contract_to_dict",
+    "dump_contract",
+    "dumps_contract",
+    "load_contract",
+    "loads_contract",
+    "make_converter",
+]
+
+PathLike: TypeAlias = str | os.PathLike[str]
+
+#: The type of status weights on outcomes: ``((Status, Fraction), ...)``.
+WEIGHTS_TYPE: Any = tuple[tuple[Status, Fraction], ...]
+#: The type of a progression ladder: ``((Status, ...), ...)``, lowest rung first.
+LADDER_TYPE: Any = tuple[tuple[Status, ...], ...]
+
+
+def _bad(message: str, rule: str) -> ContractFileError:
+    """A leaf error raised inside a hook; its location is added from the path."""
+    return ContractFileError(message, rule=rule)
+
+
+def _type_name(value: Any) -> str:
+    return {str: "string", bool: "boolean", int: "int", Decimal: "float"}.get(
+        type(value), type(value).__name__
+    )
+
+
+# -- scalar hooks --------------------------------------------------------------
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise _bad(f"expected a string, got {_type_name(value)}", "a TOML string")
+    return value
+
+
+def _structure_int(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _bad(f"expected an integer, got {_type_name(value)}", "a TOML integer")
+    return value
+
+
+def _structure_bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _bad(f"expected true or false, got {_type_name(value)}", "a TOML boolean")
+    return value
+
+
+def _structure_date(value: Any, _: Any) -> date:
+    if isinstance(value, datetime):
+        raise _bad(f"expected a date, got the date-time {value}", "a TOML date (YYYY-MM-DD)")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise _bad(f"expected a date, got {value!r}", "a TOML date (YYYY-MM-DD)")
+
+
+def _structure_decimal(value: Any, _: Any) -> Decimal:
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip())
+        except InvalidOperation:
+            raise _bad(f"{value!r} is not a decimal number", "a decimal as a string") from None
+    else:
+        raise _bad(f"expected a decimal string, got {_type_name(value)}", "a decimal as a string")
+    if not result.is_finite():
+        raise _bad(f"{value!r} is not finite", "a finite decimal")
+    return result
+
+
+def _unstructure_decimal(value: Decimal) -> str:
+    return format(value, "f")
+
+
+_FRACTION_TEXT = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)(\s*/\s*\d+)?\s*")
+
+
+def _structure_fraction(value: Any, _: Any) -> Fraction:
+    rule = 'an exact number as a string: "1/2", "100" or "0.5"'
+    if isinstance(value, bool):
+        raise _bad("expected a number, got a boolean", rule)
+    if isinstance(value, int | Decimal):
+        if isinstance(value, Decimal) and not value.is_finite():
+            raise _bad(f"{value} is not finite", rule)
+        return Fraction(value)
+    if isinstance(value, str) and _FRACTION_TEXT.fullmatch(value):
+        try:
+            return Fraction(value.replace(" ", ""))
+        except (ValueError, ZeroDivisionError):
+            pass
+    raise _bad(f"{value!r} is not an exact number", rule)
+
+
+def _unstructure_fraction(value: Fraction) -> str:
+    return str(value)
+
+
+_MONEY_TEXT = re.compile(r"\s*(?:([A-Z]{3})\s+(\S+)|(\S+)\s+([A-Z]{3}))\s*")
+_MONEY_RULE = 'money as "1500.00 DKK" or {amount = "1500.00", currency = "DKK"}'
+
+
+def _structure_money(value: Any, _: Any) -> Money:
+    if isinstance(value, str):
+        m = _MONEY_TEXT.fullmatch(value)
+        if m is None:
+            raise _bad(f"{value!r} is not an amount with a currency", _MONEY_RULE)
+        currency = m.group(1) or m.group(4)
+        amount: Any = m.group(2) or m.group(3)
+    elif isinstance(value, Mapping):
+        extra = sorted(set(value) - {"amount", "currency"})
+        missing = sorted({"amount", "currency"} - set(value))
+        if extra or missing:
+            raise _bad(
+                f"money table has unknown keys {extra} or lacks {missing}",
+                _MONEY_RULE,
+            )
+        amount, currency = value["amount"], value["currency"]
+        if not isinstance(currency, str):
+            raise _bad(f"currency must be a string, got {_type_name(currency)}", _MONEY_RULE)
+        if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
+            amount = str(amount)
+    else:
+        raise _bad(f"expected money, got {_type_name(value)}", _MONEY_RULE)
+    if not isinstance(amount, str):
+        raise _bad(f"amount must be a decimal string, got {_type_name(amount)}", _MONEY_RULE)
+    try:
+        return Money(_structure_decimal(amount, Decimal), currency)
+    except ContractFileError:
+        raise
+    except ImpactBondError as error:
+        raise _bad(f"{value!r}: {error.message}", _MONEY_RULE) from None
+
+
+def _unstructure_money(value: Money) -> str:
+    return f"{format(value.amount, 'f')} {value.currency}"
+
+
+def _structure_status(value: Any, _: Any) -> Status:
+    if not isinstance(value, str):
+        raise _bad(f"expected a status name, got {_type_name(value)}", "a status by name")
+    try:
+        return Status.parse(value)
+    except ImpactBondError as error:
+        raise _bad(error.message, "a status by lower-case name") from None
+
+
+def _unstructure_status(value: Status) -> str:
+    return value.name.lower()
+
+
+def _is_value_enum(cl: Any) -> bool:
+    return isinstance(cl, type) and issubclass(cl, enum.Enum) and not issubclass(cl, Status)
+
+
+def _enum_hook(cl: type[enum.Enum]) -> Callable[[Any, Any], enum.Enum]:
+    known = ", ".join(repr(member.value) for member in cl)
+
+    def structure(value: Any, _: Any) -> enum.Enum:
+        try:
+            return cl(value)
+        except ValueError:
+            raise _bad(
+                f"{value!r} is not a {cl.__name__}; known: {known}", f"one of {known}"
+            ) from None
+
+    return structure
+
+
+# -- composite hooks -----------------------------------------------------------
+
+
+def _structure_weights(value: Any, _: Any) -> tuple[tuple[Status, Fraction], ...]:
+    rule = 'status weights as a table {employed = "1", subsidised_employment = "1/2"}'
+    if isinstance(value, Mapping):
+        items = list(value.items())
+    elif isinstance(value, list):  # a plain list of statuses: weight 1 each
+        items = [(name, 1) for name in value]
+    else:
+        raise _bad(f"expected a table of status weights, got {_type_name(value)}", rule)
+    pairs: list[tuple[Status, Fraction]] = []
+    problems: list[str] = []
+    for name, weight in items:
+        try:
+            status = _structure_status(name, Status)
+            pairs.append((status, _structure_fraction(weight, Fraction)))
+        except ContractFileError as error:
+            problems.append(f"{name}: {error.message}")
+    if problems:
+        raise _bad("; ".join(problems), rule)
+    return tuple(pairs)
+
+
+def _unstructure_weights(value: tuple[tuple[Status, Fraction], ...]) -> dict[str, str]:
+    return {status.name.lower(): str(weight) for status, weight in value}
+
+
+def _structure_ladder(value: Any, _: Any) -> tuple[tuple[Status, ...], ...]:
+    rule = "a ladder as a list of rungs, each a list of status names (lowest rung first)"
+    if not isinstance(value, list):
+        raise _bad(f"expected a list of rungs, got {_type_name(value)}", rule)
+    rungs: list[tuple[Status, ...]] = []
+    for rung in value:
+        names = [rung] if isinstance(rung, str) else rung
+        if not isinstance(names, list):
+            raise _bad(f"a rung is a list of status names, got {_type_name(rung)}", rule)
+        rungs.append(tuple(_structure_status(name, Status) for name in names))
+    return tuple(rungs)
+
+
+def _unstructure_ladder(value: tuple[tuple[Status, ...], ...]) -> list[list[str]]:
+    return [[status.name.lower() for status in rung] for rung in value]
+
+
+def _tagged_union(
+    converter: cattrs.Converter, kinds: Mapping[str, type[Any]], what: str
+) -> tuple[Callable[[Any, Any], Any], Callable[[Any], dict[str, Any]]]:
+    """Structure and unstructure hooks of a union tagged by its ``kind`` field.
+
+    ``kind`` is an ``init=False`` attribute on the attrs classes: it is taken off
+    the table before the class is structured and written first when unstructuring.
+    """
+    known = ", ".join(repr(k) for k in kinds)
+    tag_of = {cl: kind for kind, cl in kinds.items()}
+
+    def structure(value: Any, _: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise _bad(f"expected a table, got {_type_name(value)}", f"{what} is a table")
+        if "kind" not in value:
+            raise ContractFileError(
+                f"{what} has no kind; known: {known}", field="kind", rule=f"kind is one of {known}"
+            )
+        kind = value["kind"]
+        cl = kinds.get(kind) if isinstance(kind, str) else None
+        if cl is None:
+            raise ContractFileError(
+                f"unknown {what} kind {kind!r}; known: {known}",
+                field="kind",
+                rule=f"kind is one of {known}",
+            )
+        fields = {k: v for k, v in value.items() if k != "kind"}
+        return converter.structure(fields, cl)
+
+    def unstructure(value: Any) -> dict[str, Any]:
+        return {"kind": tag_of[type(value)], **converter.unstructure(value, type(value))}
+
+    return structure, unstructure
+
+
+def _drop_none(value: Any) -> Any:
+    """TOML has no null: leave out ``None`` values (they are the defaults)."""
+    if isinstance(value, Mapping):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_drop_none(v) for v in value]
+    return value
+
+
+def _is(expected: Any) -> Callable[[Any], bool]:
+    def predicate(cl: Any) -> bool:
+        return bool(cl == expected)
+
+    return predicate
+
+
+def make_converter() -> cattrs.Converter:
+    """A new converter configured for contract files (see the module docstring).
+
+    >>> from impactbond.money import Money
+    >>> make_converter().structure("1500.00 DKK", Money)
+    Money('1500.00', 'DKK')
+    """
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook(date, _structure_date)
+    converter.register_structure_hook(Decimal, _structure_decimal)
+    converter.register_unstructure_hook(Decimal, _unstructure_decimal)
+    converter.register_structure_hook(Fraction, _structure_fraction)
+    converter.register_unstructure_hook(Fraction, _unstructure_fraction)
+    converter.register_structure_hook(Money, _structure_money)
+    converter.register_unstructure_hook(Money, _unstructure_money)
+    converter.register_structure_hook_factory(_is_value_enum, _enum_hook)
+    converter.register_structure_hook(Status, _structure_status)
+    converter.register_unstructure_hook(Status, _unstructure_status)
+    # Generic aliases are no classes: they are matched by equality.
+    converter.register_structure_hook_func(_is(WEIGHTS_TYPE), _structure_weights)
+    converter.register_unstructure_hook_func(_is(WEIGHTS_TYPE), _unstructure_weights)
+    converter.register_structure_hook_func(_is(LADDER_TYPE), _structure_ladder)
+    converter.register_unstructure_hook_func(_is(LADDER_TYPE), _unstructure_ladder)
+    for union, kinds, what in (
+        (Outcome, OUTCOME_KINDS, "outcome"),
+        (PaymentRule, PAYMENT_RULE_KINDS, "payment rule"),
+    ):
+        structure, unstructure = _tagged_union(converter, kinds, what)
+        converter.register_structure_hook_func(_is(union), structure)
+        converter.register_unstructure_hook_func(_is(union), unstructure)
+    return converter
+
+
+#: The one converter of contract files.
+contract_converter: cattrs.Converter = make_converter()
+
+
+# -- errors ----------------------------------------------------------------------
+
+Location = list[str | int]
+
+
+def _path_text(path: Location) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _clause_at(raw: Any, path: Location) -> str | None:
+    """The clause id of the innermost table on ``path`` that names one."""
+    found: str | None = None
+    node = raw
+    for i, part in enumerate(path):
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, Mapping):
+            clause = node.get("clause")
+            if path[:1] == ["clauses"] and i == 1:
+                clause = node.get("id")
+            if isinstance(clause, str) and clause:
+                found = clause
+    return found
+
+
+def _leaves(
+    error: BaseException, path: Location, from_attribute: bool
+) -> list[tuple[Location, BaseException]]:
+    """Walk cattrs' exception groups to the leaf errors and their paths."""
+    out: list[tuple[Location, BaseException]] = []
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        with_notes, without = error.group_exceptions()
+        for sub, note in with_notes:
+            if isinstance(note, AttributeValidationNote):
+                out += _leaves(sub, [*path, note.name], True)
+            else:
+                index = note.index
+                out += _leaves(sub, [*path, index if isinstance(index, int) else str(index)], False)
+        for sub in without:
+            out += _leaves(sub, path, False)
+        return out
+    if isinstance(error, ForbiddenExtraKeysError):
+        return [([*path, key], error) for key in sorted(error.extra_fields)]
+    if isinstance(error, ImpactBondError) and not path:
+        # The contract's own validator: every problem it found, located later.
+        return [([], sub) for sub in (error.errors or [error])]
+    if (
+        isinstance(error, ImpactBondError)
+        and error.field
+        and not from_attribute
+        and path[-1] != error.field
+    ):
+        # A domain validator names its field; the path so far names the table.
+        path = [*path, error.field]
+    return [(path, error)]
+
+
+def _describe(error: BaseException) -> tuple[str, str | None]:
+    if isinstance(error, ForbiddenExtraKeysError):
+        return "unknown field", "only the fields of the contract format are allowed"
+    if isinstance(error, ImpactBondError):
+        return error.message, error.rule
+    if isinstance(error, KeyError):
+        return "required field missing", "every required field is given"
+    return str(error) or type(error).__name__, None
+
+
+def _file_error(source: str, raw: Any, error: BaseException) -> ContractFileError:
+    problems: list[ImpactBondError] = []
+    for path, leaf in _leaves(error, [], False):
+        message, rule = _describe(leaf)
+        clause = _clause_at(raw, path)
+        if isinstance(leaf, ImpactBondError) and leaf.clause:
+            clause = leaf.clause
+        field = _path_text(path) or None
+        if not path and isinstance(leaf, ImpactBondError):
+            field = _locate(raw, leaf)
+        problems.append(ContractFileError(message, field=field, rule=rule, clause=clause))
+    return _summary(source, problems)
+
+
+def _summary(source: str, problems: list[ImpactBondError]) -> ContractFileError:
+    if len(problems) == 1:
+        only = problems[0]
+        return ContractFileError(
+            f"{source}: {only.message}",
+            field=only.field,
+            rule=only.rule,
+            clause=only.clause,
+            row=only.row,
+            errors=only.errors,
+        )
+    return ContractFileError(
+        f"{source}: {len(problems)} problems in the contract file", errors=problems
+    )
+
+
+_SECTIONS = ("cohorts", "outcomes", "payment_rules", "caps")
+
+
+def _locate(raw: Any, error: ImpactBondError) -> str | None:
+    """The path of the table a contract-wide error is about, when it is unambiguous.
+
+    The domain validator names the item (``rule pay_x prices unknown outcome``)
+    and its clause; the one table with that id (or label) and clause is the place.
+    """
+    if not isinstance(raw, Mapping) or error.field is None:
+        return error.field
+    candidates: list[str] = []
+    for section in _SECTIONS:
+        tables = raw.get(section)
+        if not isinstance(tables, list):
+            continue
+        for i, table in enumerate(tables):
+            if not isinstance(table, Mapping):
+                continue
+            name = table.get("id", table.get("label"))
+            same_clause = error.clause is None or table.get("clause") == error.clause
+            if (
+                isinstance(name, str)
+                and same_clause
+                and re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", error.message)
+            ):
+                candidates.append(f"{section}[{i}].{error.field}")
+    return candidates[0] if len(candidates) == 1 else error.field
+
+
+# -- public functions --------------------------------------------------------------
+
+
+def contract_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Contract:
+    """Structure parsed TOML (or JSON) data into a :class:`Contract`.
+
+    Raises :class:`~impactbond.errors.ContractFileError` listing every bad field.
+    """
+    try:
+        result = contract_converter.structure(dict(data), Contract)
+    except ClassValidationError as error:
+        raise _file_error(source, data, error) from None
+    except ImpactBondError as error:  # raised outside cattrs' detailed validation
+        raise _file_error(source, data, error) from None
+    assert isinstance(result, Contract)
+    return result
+
+
+def contract_to_dict(contract: Contract) -> dict[str, Any]:
+    """The TOML-ready data of a contract (no ``None`` values).
+
+    >>> from impactbond.examples import nyborg_paths
+    >>> data = contract_to_dict(load_contract(nyborg_paths().contract))
+    >>> data["outcomes"][0]["kind"], data["outcomes"][0]["weights"]
+    ('employment_months', {'employed': '1', 'subsidised_employment': '1/2'})
+    """
+    data = contract_converter.unstructure(contract, Contract)
+    assert isinstance(data, dict)
+    result = _drop_none(data)
+    assert isinstance(result, dict)
+    return result
+
+
+_LINE_COLUMN = re.compile(r"line (\d+), column (\d+)")
+
+
+def loads_contract(text: str, *, source: str = "<string>") -> Contract:
+    """Read a contract from TOML text.
+
+    Parameters
+    ----------
+    text:
+        The TOML document.
+    source:
+        A name for the text in error messages (a file name).
+
+    Raises
+    ------
+    ContractFileError
+        A TOML syntax error (with its line) or any number of bad fields, each
+        named by its path, rule and clause.  Errors of the domain validators
+        (an :class:`~impactbond.errors.InvalidContract`, e.g. two currencies)
+        come back as a ContractFileError too, with the file name added.
+
+    Examples
+    --------
+    >>> loads_contract('id = "x"\\ntitle = = "y"', source="broken.toml")
+    Traceback (most recent call last):
+    ...
+    impactbond.errors.ContractFileError: broken.toml: TOML syntax error: ... [row=2, rule=TOML syntax]
+    """
+    try:
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        m = _LINE_COLUMN.search(str(error))
+        raise ContractFileError(
+            f"{source}: TOML syntax error: {error}",
+            row=int(m.group(1)) if m else None,
+            rule="TOML syntax",
+        ) from None
+    return contract_from_dict(data, source=source)
+
+
+def load_contract(path: PathLike) -> Contract:
+    """Read a contract from a TOML file (UTF-8).
+
+    >>> from impactbond.examples import nyborg_paths
+    >>> load_contract(nyborg_paths().contract).currency
+    'DKK'
+    """
+    file = Path(path)
+    return loads_contract(file.read_text(encoding="utf-8"), source=str(file))
+
+
+def dumps_contract(contract: Contract) -> str:
+    """The contract as TOML text; ``loads_contract(dumps_contract(c)) == c``.
+
+    >>> from impactbond.examples import nyborg_paths
+    >>> text = dumps_contract(load_contract(nyborg_paths().contract))
+    >>> 'kind = "price_per_unit"' in text
+    True
+    """
+    data = contract_to_dict(contract)
+    # Multi-line strings read back with "\r\n" turned into "\n": only without "\r".
+    return tomli_w.dumps(data, multiline_strings=not _has_carriage_return(data))
+
+
+def _has_carriage_return(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\r" in value
+    if isinstance(value, Mapping):
+        return any(_has_carriage_return(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_carriage_return(v) for v in value)
+    return False
+
+
+def dump_contract(contract: Contract, path: PathLike) -> None:
+    """Write the contract to a TOML file (UTF-8)."""
+    Path(path).write_text(dumps_contract(contract), encoding="utf-8")

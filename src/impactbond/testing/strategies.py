@@ -1,0 +1,404 @@
+"""Hypothesis strategies for contracts, participants and trajectories.
+
+Use them to property-test your own contracts and pipelines::
+
+    from hypothesis import given
+    from impactbond.testing import strategies as ibst
+
+    @given(ibst.contracts(currency="DKK"))
+    def test_round_trip(contract):
+        assert loads_contract(dumps_contract(contract)) == contract
+
+Every strategy builds *valid* objects (the domain validators pass); the
+composite ones keep references consistent (rules price known outcomes, caps
+name known rules, clauses cited exist).  This module imports ``hypothesis``;
+it is meant for tests only.
+
+>>> from hypothesis import given
+>>> @given(contracts())
+... def check(contract):
+...     assert contract.payment_rules
+>>> check()
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from hypothesis import strategies as st
+
+from impactbond.calendar import MonthRounding
+from impactbond.core.accrual import AccrualConvention
+from impactbond.domain.contract import Clause, CohortTerms, Contract, Parties
+from impactbond.domain.outcome import (
+    EmploymentMonths,
+    JobStart,
+    Progression,
+    Retention,
+    SelfSufficiency,
+    SustainedEmployment,
+    Window,
+)
+from impactbond.domain.participant import Participant
+from impactbond.domain.payment import (
+    Cap,
+    CapScope,
+    PaymentSchedule,
+    PricePerUnit,
+    TargetBonus,
+)
+from impactbond.domain.trajectory import Spell, Trajectory
+from impactbond.money import MINOR_UNITS, Money, Rounding, RoundingStage
+from impactbond.status import Status
+
+__all__ = [
+    "caps",
+    "clauses",
+    "cohort_terms",
+    "contracts",
+    "currencies",
+    "ids",
+    "money",
+    "outcomes",
+    "participants",
+    "payment_rules",
+    "people",
+    "schedules",
+    "spells",
+    "statuses",
+    "trajectories",
+    "weights",
+    "windows",
+]
+
+#: Strategies of the element kinds, for ``st.SearchStrategy[...]`` annotations.
+Strategy = st.SearchStrategy
+
+_EARLIEST = date(2015, 1, 1)
+_LATEST = date(2035, 12, 31)
+
+
+def ids() -> Strategy[str]:
+    """Identifiers as contracts use them: ``pay_months``, ``cap-1``, ``5.1``."""
+    return st.from_regex(r"[a-z][a-z0-9_.\-]{0,11}", fullmatch=True)
+
+
+def currencies() -> Strategy[str]:
+    """ISO codes the :mod:`impactbond.money` module knows."""
+    return st.sampled_from(sorted(MINOR_UNITS))
+
+
+def statuses() -> Strategy[Status]:
+    """Any register :class:`~impactbond.status.Status`."""
+    return st.sampled_from(list(Status))
+
+
+def money(
+    currency: str = "DKK", *, max_amount: int = 10_000_000, places: int = 4
+) -> Strategy[Money]:
+    """Non-negative exact amounts of ``currency`` with up to ``places`` decimals."""
+    return st.decimals(
+        min_value=0, max_value=max_amount, places=places, allow_nan=False, allow_infinity=False
+    ).map(lambda amount: Money(amount, currency))
+
+
+def _fractions(lo: int | Fraction, hi: int | Fraction) -> Strategy[Fraction]:
+    return st.fractions(min_value=lo, max_value=hi, max_denominator=1000)
+
+
+def weights() -> Strategy[tuple[tuple[Status, Fraction], ...]]:
+    """Status weights: one to four statuses, each weighted in [0, 1]."""
+    return st.dictionaries(statuses(), _fractions(0, 1), min_size=1, max_size=4).map(
+        lambda d: tuple(sorted(d.items()))
+    )
+
+
+def windows() -> Strategy[Window]:
+    """Measurement windows of 1 to 60 months."""
+    return st.builds(
+        Window,
+        length_months=st.integers(1, 60),
+        start_months=st.integers(0, 12),
+        anchor=st.sampled_from(["enrolled", "referred"]),
+        month_rounding=st.sampled_from(list(MonthRounding)),
+    )
+
+
+@st.composite
+def _ladder(draw: st.DrawFn) -> tuple[tuple[Status, ...], ...]:
+    chosen = draw(st.lists(statuses(), min_size=2, max_size=8, unique=True))
+    cuts = sorted(draw(st.sets(st.integers(1, len(chosen) - 1), min_size=1)))
+    bounds = [0, *cuts, len(chosen)]
+    return tuple(tuple(chosen[a:b]) for a, b in itertools.pairwise(bounds))
+
+
+def outcomes(outcome_id: str = "outcome", clause: Strategy[str] | None = None) -> Strategy[Any]:
+    """Any outcome kind with id ``outcome_id`` (clause drawn from ``clause``)."""
+    clauses_ = clause if clause is not None else st.just("")
+    common: dict[str, Any] = {"clause": clauses_, "window": windows()}
+    return st.one_of(
+        st.builds(
+            EmploymentMonths,
+            st.just(outcome_id),
+            weights=weights(),
+            convention=st.sampled_from(list(AccrualConvention)),
+            hours_norm=st.none() | st.decimals(1, 60, places=2),
+            **common,
+        ),
+        st.builds(JobStart, st.just(outcome_id), weights=weights(), **common),
+        st.builds(
+            SustainedEmployment,
+            st.just(outcome_id),
+            weeks=st.integers(1, 104),
+            allowed_gap_weeks=st.integers(0, 8),
+            cumulative=st.booleans(),
+            weights=weights(),
+            **common,
+        ),
+        st.builds(
+            Retention,
+            st.just(outcome_id),
+            horizon_weeks=st.integers(1, 104),
+            same_employer=st.booleans(),
+            weights=weights(),
+            **common,
+        ),
+        st.builds(
+            SelfSufficiency,
+            st.just(outcome_id),
+            weights=weights(),
+            convention=st.sampled_from(list(AccrualConvention)),
+            without_benefit_weeks=st.none() | st.integers(1, 104),
+            **common,
+        ),
+        st.builds(Progression, st.just(outcome_id), ladder=_ladder(), **common),
+    )
+
+
+def payment_rules(
+    rule_id: str,
+    outcome_ids: list[str],
+    cohort_labels: list[str],
+    currency: str = "DKK",
+    clause: Strategy[str] | None = None,
+) -> Strategy[Any]:
+    """A :class:`PricePerUnit` or :class:`TargetBonus` on known outcomes and cohorts."""
+    clauses_ = clause if clause is not None else st.just("")
+    return st.one_of(
+        st.builds(
+            PricePerUnit,
+            st.just(rule_id),
+            clause=clauses_,
+            outcome=st.sampled_from(outcome_ids),
+            price=money(currency, max_amount=1_000_000),
+            cohorts=st.lists(st.sampled_from(cohort_labels), unique=True).map(tuple),
+            max_units_per_participant=st.none() | _fractions(0, 100),
+        ),
+        st.builds(
+            TargetBonus,
+            st.just(rule_id),
+            clause=clauses_,
+            outcome=st.sampled_from(outcome_ids),
+            cohort=st.sampled_from(cohort_labels),
+            target=_fractions(Fraction(1, 1000), 1000),
+            bonus=money(currency, max_amount=1_000_000),
+        ),
+    )
+
+
+def caps(
+    cap_id: str,
+    rule_ids: list[str],
+    cohort_labels: list[str],
+    currency: str = "DKK",
+    clause: Strategy[str] | None = None,
+) -> Strategy[Cap]:
+    """A cap of any scope on known rules and cohorts."""
+    return st.builds(
+        Cap,
+        st.just(cap_id),
+        clause=clause if clause is not None else st.just(""),
+        scope=st.sampled_from(list(CapScope)),
+        amount=money(currency),
+        rules=st.lists(st.sampled_from(rule_ids), unique=True).map(tuple),
+        cohort=st.none() | st.sampled_from(cohort_labels),
+    )
+
+
+def cohort_terms(
+    label: str, outcome_ids: list[str], clause: Strategy[str] | None = None
+) -> Strategy[CohortTerms]:
+    """Terms of the cohort ``label``, possibly with a target on one of ``outcome_ids``."""
+    return st.builds(
+        CohortTerms,
+        st.just(label),
+        description=st.text(max_size=30),
+        eligible_statuses=st.lists(statuses(), unique=True, max_size=3).map(tuple),
+        target_outcome=st.none() | st.sampled_from(outcome_ids),
+        target=st.none() | _fractions(0, 1000),
+        max_participants=st.none() | st.integers(1, 10_000),
+        clause=clause if clause is not None else st.just(""),
+    )
+
+
+def clauses(clause_id: str) -> Strategy[Clause]:
+    """A clause with any text (English and Danish)."""
+    return st.builds(
+        Clause, st.just(clause_id), title=st.text(max_size=20), text=st.text(), text_da=st.text()
+    )
+
+
+def schedules() -> Strategy[PaymentSchedule]:
+    """Invoice periods of 1 to 12 months, verification lags of 0 to 180 days."""
+    return st.builds(
+        PaymentSchedule,
+        invoice_months=st.integers(1, 12),
+        verification_lag_days=st.integers(0, 180),
+    )
+
+
+def _dates(lo: date = _EARLIEST, hi: date = _LATEST) -> Strategy[date]:
+    return st.dates(min_value=lo, max_value=hi)
+
+
+@st.composite
+def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
+    """Valid contracts: 1-3 cohorts, 1-4 outcomes, 1-5 payment rules, 0-3 caps.
+
+    Ids are unique, every reference (outcome, cohort, rule, clause) is known,
+    and all money is in one currency (``currency``, or drawn).
+    """
+    cur = currency if currency is not None else draw(currencies())
+    names = ids()
+    cohort_labels = draw(st.lists(names, min_size=1, max_size=3, unique=True))
+    clause_ids = draw(st.lists(names, max_size=4, unique=True))
+    clause_ref = st.sampled_from(["", *clause_ids])
+    outcome_ids = [f"outcome_{i}" for i in range(draw(st.integers(1, 4)))]
+    rule_ids = [f"rule_{i}" for i in range(draw(st.integers(1, 5)))]
+    cap_ids = [f"cap_{i}" for i in range(draw(st.integers(0, 3)))]
+    term_start = draw(_dates(_EARLIEST, date(2030, 1, 1)))
+    referral_start = draw(_dates(_EARLIEST, date(2030, 1, 1)))
+    cohorts: list[Any] = [draw(cohort_terms(c, outcome_ids, clause_ref)) for c in cohort_labels]
+    cap_terms: list[Any] = [
+        draw(caps(c, rule_ids, cohort_labels, cur, clause_ref)) for c in cap_ids
+    ]
+    texts: list[Any] = [draw(clauses(c)) for c in clause_ids]
+    return Contract(
+        id=draw(names),
+        title=draw(st.text(max_size=40)),
+        parties=draw(
+            st.builds(Parties, st.text(max_size=20), st.text(max_size=20), st.text(max_size=20))
+        ),
+        currency=cur,
+        term_start=term_start,
+        term_end=term_start + timedelta(days=draw(st.integers(1, 3000))),
+        referral_start=referral_start,
+        referral_end=referral_start + timedelta(days=draw(st.integers(0, 2000))),
+        cohorts=cohorts,
+        outcomes=[draw(outcomes(o, clause_ref)) for o in outcome_ids],
+        payment_rules=[
+            draw(payment_rules(r, outcome_ids, cohort_labels, cur, clause_ref)) for r in rule_ids
+        ],
+        caps=cap_terms,
+        schedule=draw(schedules()),
+        rounding=draw(st.sampled_from(list(Rounding))),
+        rounding_stage=draw(st.sampled_from(list(RoundingStage))),
+        clauses=texts,
+        month_rounding=draw(st.sampled_from([MonthRounding.UP, MonthRounding.DOWN])),
+        description=draw(st.text(max_size=40)),
+    )
+
+
+# -- people ----------------------------------------------------------------------------
+
+
+def participants(
+    cohorts: tuple[str, ...] = ("sick_listed", "unemployed"),
+    participant_id: Strategy[str] | None = None,
+    start: date = date(2023, 1, 1),
+    end: date = date(2025, 12, 31),
+) -> Strategy[Participant]:
+    """Participants enrolled in ``[start, end]``, referred up to 60 days before."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Participant:
+        pid = draw(
+            participant_id
+            if participant_id is not None
+            else st.from_regex(r"P-[0-9]{4}", fullmatch=True)
+        )
+        enrolled = draw(_dates(start, end))
+        referred = draw(st.none() | st.integers(0, 60).map(lambda d: enrolled - timedelta(days=d)))
+        exited = draw(st.none() | st.integers(0, 900).map(lambda d: enrolled + timedelta(days=d)))
+        return Participant(pid, draw(st.sampled_from(cohorts)), enrolled, referred, exited)
+
+    return build()
+
+
+def spells(start: date = date(2022, 1, 1), end: date = date(2027, 12, 31)) -> Strategy[Spell]:
+    """One spell inside ``[start, end]`` (possibly open), with optional hours and employer."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Spell:
+        first = draw(_dates(start, end - timedelta(days=1)))
+        last = draw(st.none() | _dates(first + timedelta(days=1), end))
+        return Spell(
+            draw(statuses()),
+            first,
+            last,
+            hours=draw(st.none() | st.decimals(0, 60, places=2)),
+            employer=draw(st.none() | st.sampled_from(["E1", "E2", "E3"])),
+        )
+
+    return build()
+
+
+@st.composite
+def trajectories(
+    draw: st.DrawFn,
+    participant_id: str | None = None,
+    start: date = date(2022, 1, 1),
+    max_spells: int = 6,
+) -> Trajectory:
+    """Sorted, non-overlapping spells (gaps allowed), the last possibly open."""
+    pid = (
+        participant_id
+        if participant_id is not None
+        else draw(st.from_regex(r"P-[0-9]{4}", fullmatch=True))
+    )
+    n = draw(st.integers(0, max_spells))
+    day = start + timedelta(days=draw(st.integers(0, 365)))
+    items: list[Spell] = []
+    for i in range(n):
+        day += timedelta(days=draw(st.integers(0, 60)))  # a gap, maybe none
+        length = draw(st.integers(1, 400))
+        is_open = i == n - 1 and draw(st.booleans())
+        end = None if is_open else day + timedelta(days=length)
+        hours: Decimal | None = draw(st.none() | st.decimals(0, 60, places=2))
+        employer = draw(st.none() | st.sampled_from(["E1", "E2", "E3"]))
+        items.append(Spell(draw(statuses()), day, end, hours=hours, employer=employer))
+        if end is not None:
+            day = end
+    return Trajectory(pid, tuple(items))
+
+
+@st.composite
+def people(
+    draw: st.DrawFn,
+    cohorts: tuple[str, ...] = ("sick_listed", "unemployed"),
+    min_size: int = 1,
+    max_size: int = 8,
+) -> tuple[list[Participant], list[Trajectory]]:
+    """Participants with unique ids and one trajectory each (same order)."""
+    n = draw(st.integers(min_size, max_size))
+    pids = [f"P-{i:04d}" for i in range(n)]
+    found = [draw(participants(cohorts, st.just(pid))) for pid in pids]
+    paths = [
+        draw(trajectories(pid, start=p.enrolled - timedelta(days=200)))
+        for pid, p in zip(pids, found, strict=True)
+    ]
+    return found, paths

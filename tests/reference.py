@@ -1,0 +1,191 @@
+"""Slow, obviously correct reference implementations of the core kernels.
+
+Plain Python loops, one day or one period at a time, exact ``Fraction``
+arithmetic, no numpy tricks.  Hypothesis holds the fast kernels in
+``impactbond.core`` equal to these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+Spell = tuple[int, int, int, int]  # (row, start, end, weight): [start, end) in day numbers
+
+
+def month_day_matrix(
+    spells: Sequence[Spell],
+    windows: Sequence[tuple[int, int]],
+    month_starts: Sequence[int],
+) -> tuple[list[list[int]], list[list[int]]]:
+    """Weighted employed days and window days per row and month, day by day."""
+    n_months = len(month_starts) - 1
+    weighted = [[0] * n_months for _ in windows]
+    window_days = [[0] * n_months for _ in windows]
+    for r, (w_start, w_end) in enumerate(windows):
+        for m in range(n_months):
+            for day in range(month_starts[m], month_starts[m + 1]):
+                if not w_start <= day < w_end:
+                    continue
+                window_days[r][m] += 1
+                for row, start, end, weight in spells:
+                    if row == r and start <= day < end:
+                        weighted[r][m] += weight
+    return weighted, window_days
+
+
+def months(
+    spells: Sequence[Spell],
+    windows: Sequence[tuple[int, int]],
+    month_starts: Sequence[int],
+    weight_denominator: int,
+    convention: str,
+) -> list[Fraction]:
+    """Employment months per row under a daily convention, as exact fractions."""
+    weighted, window_days = month_day_matrix(spells, windows, month_starts)
+    result = []
+    for r in range(len(windows)):
+        total = Fraction(0)
+        for m in range(len(month_starts) - 1):
+            in_month = month_starts[m + 1] - month_starts[m]
+            employed = Fraction(weighted[r][m], weight_denominator)  # full-time days
+            window = window_days[r][m]
+            if convention == "pro_rata_days":
+                total += employed / in_month
+            elif convention == "days_30":
+                total += employed / 30
+            else:
+                if convention == "whole_months":
+                    counts = window > 0 and employed >= window
+                elif convention == "half_month":
+                    counts = window > 0 and employed >= Fraction(window, 2)
+                elif convention == "any_day":
+                    counts = employed > 0
+                else:
+                    raise ValueError(convention)
+                if counts:
+                    total += Fraction(window, in_month)
+        result.append(total)
+    return result
+
+
+def employed_weeks(
+    panel: Sequence[Sequence[int]],
+    windows: Sequence[tuple[int, int]],
+    weight_table: Sequence[int],
+) -> list[int]:
+    """Sum of the weight of each period's status inside the row's window."""
+    result = []
+    for row, (start, end) in zip(panel, windows, strict=True):
+        total = 0
+        for t, code in enumerate(row):
+            if start <= t < end:
+                total += weight_table[code % 256]
+        result.append(total)
+    return result
+
+
+def job_start(
+    panel: Sequence[Sequence[int]],
+    employed: Sequence[bool],
+    windows: Sequence[tuple[int, int]],
+) -> list[int]:
+    """First employed period in the window, -1 if none."""
+    result = []
+    for row, (start, end) in zip(panel, windows, strict=True):
+        found = -1
+        for t, code in enumerate(row):
+            if start <= t < end and employed[code % 256]:
+                found = t
+                break
+        result.append(found)
+    return result
+
+
+def retention_at(
+    panel: Sequence[Sequence[int]],
+    employed: Sequence[bool],
+    starts: Sequence[int],
+    horizon: int,
+    as_of: int,
+    employer: Sequence[Sequence[int]] | None = None,
+) -> list[tuple[bool, bool, bool, bool]]:
+    """(eligible, censored, retained, same_employer) per row."""
+    result = []
+    for r, (row, start) in enumerate(zip(panel, starts, strict=True)):
+        if start < 0:
+            result.append((False, False, False, False))
+            continue
+        target = start + horizon
+        if target >= as_of or target >= len(row):
+            result.append((True, True, False, False))
+            continue
+        retained = employed[row[target] % 256]
+        same = False
+        if employer is not None and retained:
+            same = employer[r][start] != 0 and employer[r][target] == employer[r][start]
+        result.append((True, False, retained, same))
+    return result
+
+
+def sustained_employment(
+    panel: Sequence[Sequence[int]],
+    employed: Sequence[bool],
+    starts: Sequence[int],
+    window_ends: Sequence[int],
+    weeks: int,
+    allowed_gap: int,
+    cumulative: bool,
+    as_of: int,
+) -> list[tuple[bool, int, bool]]:
+    """(achieved, achieved_at, censored) per row, walking period by period."""
+    result = []
+    for row, start, window_end in zip(panel, starts, window_ends, strict=True):
+        if start < 0:
+            result.append((False, -1, False))
+            continue
+        limit = min(window_end, as_of, len(row))
+        count = 0
+        gap = 0
+        achieved_at = -1
+        for t in range(start, limit):
+            if employed[row[t] % 256]:
+                count += 1
+                gap = 0
+                if count >= weeks:
+                    achieved_at = t
+                    break
+            elif not cumulative:
+                gap += 1
+                if gap > allowed_gap:
+                    count = 0
+        achieved = achieved_at >= 0
+        censored = not achieved and window_end > min(as_of, len(row))
+        result.append((achieved, achieved_at, censored))
+    return result
+
+
+def job_spell_duration(
+    row: Sequence[int],
+    employed: Sequence[bool],
+    start: int,
+    as_of: int,
+    allowed_gap: int,
+) -> tuple[int, bool]:
+    """(duration, observed) of the employment spell beginning at ``start``."""
+    limit = min(as_of, len(row))
+    if start < 0 or start >= limit:
+        return 0, False
+    if not employed[row[start] % 256]:
+        return 0, True
+    last = start
+    gap = 0
+    for t in range(start + 1, limit):
+        if employed[row[t] % 256]:
+            last = t
+            gap = 0
+        else:
+            gap += 1
+            if gap > allowed_gap:
+                return last + 1 - start, True
+    return last + 1 - start, False

@@ -1,0 +1,256 @@
+"""Contract files: the Nyborg contract loads, round-trips, and bad input gets typed errors."""
+
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from impactbond.calendar import MonthRounding
+from impactbond.core.accrual import AccrualConvention
+from impactbond.domain.outcome import EmploymentMonths, Progression, Retention
+from impactbond.domain.payment import CapScope, PricePerUnit
+from impactbond.errors import ContractFileError, ImpactBondError, InvalidContract
+from impactbond.examples import nyborg_paths
+from impactbond.io.contract_file import (
+    dump_contract,
+    dumps_contract,
+    load_contract,
+    loads_contract,
+    make_converter,
+)
+from impactbond.money import Money, Rounding, RoundingStage
+from impactbond.status import Status
+
+NYBORG = nyborg_paths().contract
+TEXT = NYBORG.read_text(encoding="utf-8")
+
+
+def _bad(text: str) -> ContractFileError:
+    with pytest.raises(ContractFileError) as info:
+        loads_contract(text, source="nyborg.toml")
+    assert str(info.value).startswith("nyborg.toml: ")
+    return info.value
+
+
+def _edit(old: str, new: str, text: str = TEXT) -> str:
+    assert old in text, old
+    return text.replace(old, new, 1)
+
+
+def _fields(error: ImpactBondError) -> set[str | None]:
+    return {e.field for e in error.errors} if error.errors else {error.field}
+
+
+# -- the Nyborg contract ----------------------------------------------------------------
+
+
+def test_nyborg_contract_terms() -> None:
+    c = load_contract(NYBORG)
+    assert (c.parties.outcome_payer, c.parties.provider) == ("Nyborg Kommune", "Carelink Gruppen")
+    assert c.currency == "DKK"
+    assert c.rounding is Rounding.HALF_UP and c.rounding_stage is RoundingStage.LINE
+    assert [(k.label, k.target) for k in c.cohorts] == [
+        ("sick_listed", Fraction(100)),
+        ("unemployed", Fraction(50)),
+    ]
+    assert c.cohort("sick_listed").eligible_statuses == (
+        Status.SICKNESS_BENEFIT,
+        Status.REHABILITATION,
+    )
+    months = c.outcome("employment_months")
+    assert isinstance(months, EmploymentMonths)
+    assert months.convention is AccrualConvention.PRO_RATA_DAYS
+    assert months.weight_of(Status.SUBSIDISED_EMPLOYMENT) == Fraction(1, 2)
+    assert months.hours_norm == Decimal(37)
+    assert months.window.length_months == 24
+    assert months.window.month_rounding is MonthRounding.DOWN
+    same_job = c.outcome("same_job_retention_26w")
+    assert isinstance(same_job, Retention) and same_job.same_employer
+    assert same_job.horizon_weeks == 26
+    assert isinstance(c.outcome("progression"), Progression)
+    assert {cap.scope for cap in c.caps} == {CapScope.PARTICIPANT, CapScope.CONTRACT}
+    assert c.schedule.invoice_months == 3 and c.schedule.verification_lag_days > 0
+
+
+def test_nyborg_clauses_are_bilingual_and_prices_labelled_illustrative() -> None:
+    c = load_contract(NYBORG)
+    for clause in c.clauses:
+        assert clause.title and clause.text and clause.text_da
+    priced = {r.clause for r in c.payment_rules} | {cap.clause for cap in c.caps}
+    for clause_id in priced:
+        priced_clause = c.clause(clause_id)
+        assert priced_clause is not None
+        assert "ILLUSTRATIVE" in priced_clause.text and "ILLUSTRATIVT" in priced_clause.text_da
+    contact = c.clause("3")
+    assert contact is not None and "same consultant" in contact.text
+    assert "ILLUSTRATIVE PRICES" in TEXT.split("\nid = ")[0]  # the top comment
+
+
+def test_round_trip_text_and_file(tmp_path: Path) -> None:
+    c = load_contract(NYBORG)
+    assert loads_contract(dumps_contract(c)) == c
+    dump_contract(c, tmp_path / "copy.toml")
+    assert load_contract(tmp_path / "copy.toml") == c
+
+
+def test_kind_written_and_unit_not() -> None:
+    text = dumps_contract(load_contract(NYBORG))
+    assert text.count('kind = "retention"') == 2
+    assert "unit =" not in text
+
+
+# -- alternative spellings that are accepted -------------------------------------------------
+
+
+def test_money_as_table_or_currency_first_and_float_read_exactly() -> None:
+    a = loads_contract(
+        _edit('price = "7500.00 DKK"', 'price = { amount = "7500.00", currency = "DKK" }')
+    )
+    b = loads_contract(_edit('price = "7500.00 DKK"', 'price = "DKK 7500.00"'))
+    c = loads_contract(
+        _edit('price = "7500.00 DKK"', 'price = { amount = 7500.10, currency = "DKK" }')
+    )
+    price = Money("7500.00", "DKK")
+    for contract in (a, b):
+        rule = next(r for r in contract.payment_rules if r.id == "pay_employment_months_unemployed")
+        assert isinstance(rule, PricePerUnit) and rule.price == price
+    rule = next(r for r in c.payment_rules if r.id == "pay_employment_months_unemployed")
+    assert isinstance(rule, PricePerUnit) and rule.price == Money("7500.10", "DKK")
+
+
+def test_dates_as_strings_and_fractions_as_decimals() -> None:
+    c = loads_contract(
+        _edit("term_start = 2023-10-01", 'term_start = "2023-10-01"').replace(
+            'subsidised_employment = "1/2"', 'subsidised_employment = "0.5"'
+        )
+    )
+    assert c.term_start == date(2023, 10, 1)
+    months = c.outcome("employment_months")
+    assert isinstance(months, EmploymentMonths)
+    assert months.weight_of(Status.SUBSIDISED_EMPLOYMENT) == Fraction(1, 2)
+
+
+def test_converter_refuses_float_money_without_currency() -> None:
+    with pytest.raises(ContractFileError):
+        make_converter().structure(Decimal("1.5"), Money)
+
+
+# -- bad input: each a typed error naming the clause and the field ---------------------------
+
+
+def test_negative_price() -> None:
+    err = _bad(_edit('price = "7500.00 DKK"', 'price = "-7500.00 DKK"'))
+    assert isinstance(err, InvalidContract)
+    assert err.field == "payment_rules[1].price"
+    assert err.clause == "6.1"
+    assert "negative" in err.message
+
+
+def test_cap_below_zero() -> None:
+    err = _bad(_edit('amount = "200000.00 DKK"', 'amount = "-1.00 DKK"'))
+    assert (err.field, err.clause) == ("caps[0].amount", "7.1")
+
+
+def test_two_currencies() -> None:
+    err = _bad(_edit('price = "3000.00 DKK"', 'price = "3000.00 EUR"'))
+    assert err.rule == "one contract, one currency"
+    assert err.clause == "6.3"
+    assert err.field == "payment_rules[4].currency"
+
+
+def test_unknown_outcome_in_a_rule() -> None:
+    err = _bad(_edit('outcome = "progression"', 'outcome = "progresion"'))
+    assert err.field == "payment_rules[4].outcome"
+    assert err.clause == "6.3"
+    assert "progresion" in err.message
+
+
+def test_toml_syntax_error_names_the_line() -> None:
+    lines = TEXT.splitlines()
+    number = next(i for i, line in enumerate(lines, start=1) if line.startswith("currency ="))
+    err = _bad(_edit('currency = "DKK"', 'currency = "DKK'))
+    assert err.rule == "TOML syntax"
+    assert err.row == number
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "clause"),
+    [
+        ("horizon_weeks = 26", 'horizon_weeks = "26"', "outcomes[2].horizon_weeks", "5.3"),
+        ("same_employer = true", 'same_employer = "yes"', "outcomes[3].same_employer", "5.4"),
+        ('price = "3000.00 DKK"', "price = 3000", "payment_rules[4].price", "6.3"),
+        ("term_end = 2027-06-30", 'term_end = "soon"', "term_end", None),
+        (
+            'convention = "pro_rata_days"',
+            'convention = "pro_rata"',
+            "outcomes[0].convention",
+            "5.1",
+        ),
+        ('kind = "job_start"', 'kind = "jobstart"', "outcomes[1].kind", "5.2"),
+        ('id = "cap_contract"', "id = 7", "caps[1].id", "7.2"),
+        ('title = "Job start"', "title = 5", "clauses[6].title", "5.2"),
+        ("invoice_months = 3", "invoice_months = 3\ninvoice_day = 1", "schedule.invoice_day", None),
+        ('target = "50"\nclause', 'target = "fifty"\nclause', "cohorts[1].target", "2.2"),
+        (
+            'eligible_statuses = ["sickness_benefit", "rehabilitation"]',
+            'eligible_statuses = ["sickness_benefit", "sick"]',
+            "cohorts[0].eligible_statuses[1]",
+            "2.1",
+        ),
+    ],
+)
+def test_wrong_value_in_a_field(old: str, new: str, field: str, clause: str | None) -> None:
+    err = _bad(_edit(old, new))
+    assert err.field == field
+    assert err.clause == clause
+    assert err.rule
+
+
+def test_missing_required_field() -> None:
+    err = _bad(_edit('outcome_payer = "Nyborg Kommune"\n', ""))
+    assert err.field == "parties.outcome_payer"
+    assert err.rule == "every required field is given"
+
+
+def test_every_bad_field_is_reported_at_once() -> None:
+    text = TEXT
+    for old, new in [
+        ("horizon_weeks = 26", 'horizon_weeks = "26"'),
+        ('price = "3000.00 DKK"', "price = 3000"),
+        ('kind = "job_start"', 'kind = "jobstart"'),
+        ('price = "7500.00 DKK"', 'price = "-7500.00 DKK"'),
+        ("invoice_months = 3", "invoice_months = 3\nfoo = 1"),
+    ]:
+        text = _edit(old, new, text)
+    err = _bad(text)
+    assert "5 problems" in err.message
+    assert _fields(err) == {
+        "outcomes[1].kind",
+        "outcomes[2].horizon_weeks",
+        "payment_rules[1].price",
+        "payment_rules[4].price",
+        "schedule.foo",
+    }
+    assert all(isinstance(e, ContractFileError) for e in err.errors)
+
+
+def test_several_contract_wide_problems_at_once() -> None:
+    text = _edit('outcome = "progression"', 'outcome = "progresion"')
+    text = _edit('amount = "6000000.00 DKK"', 'amount = "6000000.00 EUR"', text)
+    err = _bad(text)
+    assert _fields(err) == {"payment_rules[4].outcome", "caps[1].currency"}
+
+
+def test_domain_validator_errors_keep_their_rule() -> None:
+    err = _bad(_edit('subsidised_employment = "1/2"', 'subsidised_employment = "3/2"'))
+    assert err.field == "outcomes[0].weights"
+    assert err.rule == "a status weight lies between 0 and 1"
+
+
+def test_file_name_in_error(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text('id = "x"\n', encoding="utf-8")
+    with pytest.raises(ContractFileError, match=r"broken\.toml"):
+        load_contract(path)
