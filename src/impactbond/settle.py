@@ -1000,6 +1000,8 @@ def _apply_caps(contract: Contract, d: dict[str, I64], order: I64, amount: I64) 
     caps = sorted(enumerate(contract.caps), key=lambda ic: (scope_rank[ic[1].scope], ic[0]))
     cohort_index = {c.label: i for i, c in enumerate(contract.cohorts)}
     for ci, cap in caps:
+        if cap.share_of_paid is not None:
+            continue  # a mix cap: see _apply_mix_caps
         covered = np.array([cap.covers(r) for r in rule_ids], dtype=bool)
         mask = covered[d["rule"]] if len(amount) else np.zeros(0, dtype=bool)
         if cap.scope is CapScope.PARTICIPANT:
@@ -1022,7 +1024,53 @@ def _apply_caps(contract: Contract, d: dict[str, I64], order: I64, amount: I64) 
         cut = allowed < paid[idx]
         cut_by[idx[cut]] = ci
         paid[idx] = allowed
+    _apply_mix_caps(contract, d, order, paid, cut_by)
     return paid, cut_by
+
+
+def _apply_mix_caps(
+    contract: Contract, d: dict[str, I64], order: I64, paid: I64, cut_by: I64
+) -> None:
+    """Mix caps (``share_of_paid``), in place, repeated until each one holds.
+
+    A covered total ``C`` beside the other money ``O`` is at most ``s`` of
+    ``C + O`` exactly when ``C <= s O / (1 - s)``; the covered lines are cut in
+    earning order (latest first to go) to the floor of that limit.  Cutting
+    only lowers amounts, so the amount caps applied before still hold, and
+    the repetition ends: each pass that changes anything removes money.
+    """
+    mix = [(ci, cap) for ci, cap in enumerate(contract.caps) if cap.share_of_paid is not None]
+    if not mix or len(paid) == 0:
+        return
+    rule_ids = [r.id for r in contract.payment_rules]
+    cohort_index = {c.label: i for i, c in enumerate(contract.cohorts)}
+    masks = []
+    for _, cap in mix:
+        covered = np.array([cap.covers(r) for r in rule_ids], dtype=bool)[d["rule"]]
+        if cap.cohort is not None:
+            covered &= d["cohort"] == cohort_index[cap.cohort]
+        masks.append(covered)
+    changed = True
+    while changed:
+        changed = False
+        for (ci, cap), covered in zip(mix, masks, strict=True):
+            share = cap.share_of_paid
+            assert share is not None
+            covered_total = int(paid[covered].sum())
+            others = int(paid[~covered].sum())
+            limit = cap.amount.minor_units
+            if share < 1:
+                limit = min(limit, others * share.numerator // (share.denominator - share.numerator))
+            if covered_total <= limit:
+                continue
+            sel = np.flatnonzero(covered)
+            idx = sel[np.argsort(order[sel], kind="stable")]
+            before = np.cumsum(paid[idx]) - paid[idx]
+            allowed = np.clip(limit - before, 0, paid[idx])
+            cut = allowed < paid[idx]
+            cut_by[idx[cut]] = ci
+            paid[idx] = allowed
+            changed = True
 
 
 def _schedule(

@@ -151,6 +151,18 @@ class Cap:
     the line with the cap's id, so the statement shows which cap cut what.
 
     ``rules`` limits the cap to some payment rules (empty: all).
+
+    A *mix cap* sets ``share_of_paid`` (scope ``contract`` only): the money
+    of the lines it covers (its ``rules``, its ``cohort``: a route or a
+    subgroup) may be at most that share of all money paid under the contract,
+    besides never passing ``amount``.  Mix caps apply after the amount caps,
+    and are applied again until every one holds, so cutting one subgroup
+    cannot push another past its share.
+
+    >>> from fractions import Fraction
+    >>> Cap("mix", scope="contract", amount=Money(10**6, "GBP"), cohort="under_16",
+    ...     share_of_paid=Fraction(2, 5)).share_of_paid
+    Fraction(2, 5)
     """
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
@@ -161,6 +173,27 @@ class Cap:
     cohort: str | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(str)), kw_only=True
     )
+    share_of_paid: Fraction | None = attrs.field(
+        default=None, converter=_optional_fraction, kw_only=True
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.share_of_paid is None:
+            return
+        if not 0 < self.share_of_paid <= 1:
+            raise InvalidContract(
+                f"share_of_paid {self.share_of_paid} is outside (0, 1]",
+                field="share_of_paid",
+                clause=self.clause or None,
+                rule="a mix cap allows a share above 0 and at most 100 % of the money paid",
+            )
+        if self.scope is not CapScope.CONTRACT:
+            raise InvalidContract(
+                f"mix cap {self.id} has scope {self.scope.value}",
+                field="scope",
+                clause=self.clause or None,
+                rule="a mix cap (share_of_paid) has scope contract",
+            )
 
     def covers(self, rule_id: str) -> bool:
         """True if the cap counts payments of ``rule_id``."""

@@ -28,7 +28,8 @@ from impactbond.io.trajectories import read_participants, read_spells
 
 __all__ = ["NYBORG_CUT_OFF", "NyborgPaths", "nyborg", "nyborg_paths"]
 
-#: The data cut-off of the synthetic Nyborg cohort: evaluate with ``as_of`` on or before it.
+#: The last day of register data in the synthetic Nyborg cohort.  Settlements count the days
+#: before ``as_of``, so ``as_of = NYBORG_CUT_OFF + 1 day`` (2026-07-01) uses all of it.
 NYBORG_CUT_OFF = date(2026, 6, 30)
 
 _files = ExitStack()

@@ -1,0 +1,68 @@
+"""Finance: the parties' cash flows and the payment designs beyond a rate card.
+
+:mod:`~impactbond.finance.cashflows` (a ledger of dated money per party, NPV,
+IRR, XIRR, money multiple, payback date), :mod:`~impactbond.finance.savings`
+(refusion schedules, municipal net cost, share of savings),
+:mod:`~impactbond.finance.effect` (effect against a counterfactual, gates,
+tiers, break-even) and :mod:`~impactbond.finance.waterfall` (fees, top-ups,
+return caps, guarantees).  Sign convention: from each party's own point of
+view, money received is positive and money paid out is negative.
+"""
+
+from impactbond.finance.cashflows import (
+    CashFlow,
+    CashFlows,
+    irr,
+    money_multiple,
+    npv,
+    payback_date,
+    xirr,
+    xnpv,
+)
+from impactbond.finance.effect import (
+    CohortEffect,
+    ComparisonGroup,
+    EffectResult,
+    EffectTiers,
+    Tier,
+    TierTable,
+)
+from impactbond.finance.savings import (
+    RefusionBand,
+    RefusionSchedule,
+    SavingsShare,
+    municipal_net_cost,
+    municipal_net_saving,
+    round_money,
+    share_of,
+)
+from impactbond.finance.waterfall import Guarantee, ReturnCap, TopUp, Waterfall, delivery_fees
+
+__all__ = [
+    "CashFlow",
+    "CashFlows",
+    "CohortEffect",
+    "ComparisonGroup",
+    "EffectResult",
+    "EffectTiers",
+    "Guarantee",
+    "RefusionBand",
+    "RefusionSchedule",
+    "ReturnCap",
+    "SavingsShare",
+    "Tier",
+    "TierTable",
+    "TopUp",
+    "Waterfall",
+    "delivery_fees",
+    "irr",
+    "money_multiple",
+    "municipal_net_cost",
+    "municipal_net_saving",
+    "npv",
+    "payback_date",
+    "round_money",
+    "share_of",
+    "xirr",
+    "xnpv",
+]

@@ -1,0 +1,332 @@
+"""Payment by effect size against a counterfactual (family 2 of the payment designs).
+
+The treated cohort's outcome rate is compared with a comparison group's rate
+(published rates, or counted from a second panel with
+:meth:`ComparisonGroup.from_settlement`).  The effect is a relative reduction
+(reconvictions, benefit weeks) or a relative increase (employment).  Gates say
+the minimum effect below which nothing is paid, per cohort and pooled over
+cohorts; a :class:`TierTable` maps effect sizes to payments; and
+:meth:`EffectTiers.break_even` finds the smallest effect whose payment covers a
+cost.
+
+Effects and rates are exact fractions; payments are exact money.
+
+>>> from fractions import Fraction as F
+>>> from impactbond.money import Money
+>>> rule = EffectTiers(
+...     "reoffending", clause="6", direction="reduction",
+...     gate=F(1, 10), pooled_gate=F(3, 40),
+...     tiers=TierTable([Tier(F(0), F(1, 5), Money(1000, "GBP")),
+...                      Tier(F(1, 5), None, Money(2000, "GBP"))], clause="6"))
+>>> rule.effect(treated_rate=F(45, 100), comparison=ComparisonGroup.from_rate(F(1, 2)))
+Fraction(1, 10)
+>>> print(rule.tiers.payment_for(F(1, 4)))
+GBP 2,000.00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Any
+
+import attrs
+from attrs import validators as v
+
+from impactbond.errors import InvalidContract
+from impactbond.money import Money
+
+__all__ = [
+    "CohortEffect",
+    "ComparisonGroup",
+    "EffectResult",
+    "EffectTiers",
+    "Tier",
+    "TierTable",
+]
+
+
+def _fraction(value: Any) -> Fraction:
+    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _optional_fraction(value: Any) -> Fraction | None:
+    return None if value is None else _fraction(value)
+
+
+@attrs.frozen
+class Tier:
+    """Effects in ``[from_effect, to_effect)`` pay ``payment`` (``to_effect=None``: no upper end)."""
+
+    from_effect: Fraction = attrs.field(converter=_fraction)
+    to_effect: Fraction | None = attrs.field(converter=_optional_fraction)
+    payment: Money = attrs.field(validator=v.instance_of(Money))
+
+
+def _tiers(value: Iterable[Any]) -> tuple[Tier, ...]:
+    return tuple(t if isinstance(t, Tier) else Tier(*t) for t in value)
+
+
+@attrs.frozen
+class TierTable:
+    """A monotone table from effect sizes to payments.
+
+    Tiers are listed from the lowest effect up, follow each other without gaps
+    or overlaps, and pay more (or the same) the higher they lie; effects above
+    a bounded top tier pay the top tier.  An effect below the first tier pays
+    nothing.  A table that breaks any of this raises
+    :class:`~impactbond.errors.InvalidContract` naming the clause.
+
+    >>> from fractions import Fraction as F
+    >>> from impactbond.errors import InvalidContract
+    >>> try:
+    ...     TierTable([Tier(F(0), F(1, 5), Money(2000, "GBP")),
+    ...                Tier(F(1, 5), None, Money(1000, "GBP"))], clause="6.2")
+    ... except InvalidContract as err:
+    ...     print(err.clause, "|", err.rule)
+    6.2 | a tier table is monotone: a higher effect never pays less
+    """
+
+    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        def bad(message: str, rule: str) -> InvalidContract:
+            return InvalidContract(message, field="tiers", clause=self.clause or None, rule=rule)
+
+        if not self.tiers:
+            raise bad("a tier table has at least one tier", "a tier table is not empty")
+        currencies = {t.payment.currency for t in self.tiers}
+        if len(currencies) > 1:
+            raise bad(f"tiers pay in {sorted(currencies)}", "one tier table, one currency")
+        for t in self.tiers:
+            if t.payment.amount < 0:
+                raise bad(
+                    f"tier from {t.from_effect} pays a negative amount", "a payment is zero or more"
+                )
+            if t.to_effect is not None and t.to_effect <= t.from_effect:
+                raise bad(
+                    f"tier {t.from_effect}-{t.to_effect} ends before it starts",
+                    "a tier's upper end lies above its lower end",
+                )
+        for low, high in zip(self.tiers, self.tiers[1:], strict=False):
+            if low.to_effect is None or high.from_effect < low.to_effect:
+                raise bad(
+                    f"tiers from {low.from_effect} and from {high.from_effect} overlap",
+                    "tiers do not overlap",
+                )
+            if high.from_effect > low.to_effect:
+                raise bad(
+                    f"effects in [{low.to_effect}, {high.from_effect}) fall between tiers",
+                    "tiers leave no gaps",
+                )
+            if high.payment < low.payment:
+                raise bad(
+                    f"tier from {high.from_effect} pays {high.payment}, less than the tier "
+                    f"below it ({low.payment})",
+                    "a tier table is monotone: a higher effect never pays less",
+                )
+
+    @property
+    def currency(self) -> str:
+        """The currency of the payments."""
+        return self.tiers[0].payment.currency
+
+    @property
+    def top(self) -> Tier:
+        """The highest tier."""
+        return self.tiers[-1]
+
+    def payment_for(self, effect: Fraction) -> Money:
+        """The payment for an effect size (zero below the first tier)."""
+        paid = Money.zero(self.currency)
+        for t in self.tiers:
+            if effect >= t.from_effect:
+                paid = t.payment
+        return paid
+
+
+@attrs.frozen
+class ComparisonGroup:
+    """The counterfactual: a published rate, or people and how many had the outcome.
+
+    >>> ComparisonGroup.from_counts(people=200, with_outcome=50).rate
+    Fraction(1, 4)
+    >>> ComparisonGroup.from_counts(people=0, with_outcome=0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    impactbond.errors.InvalidContract: a comparison group with no people has no rate [field=people, ...]
+    """
+
+    rate: Fraction = attrs.field(converter=_fraction)
+    people: int | None = attrs.field(default=None)
+    source: str = attrs.field(default="", validator=v.instance_of(str))
+
+    def __attrs_post_init__(self) -> None:
+        if not 0 <= self.rate <= 1:
+            raise InvalidContract(
+                f"comparison rate {self.rate} is outside [0, 1]",
+                field="rate",
+                rule="an outcome rate lies between 0 and 1",
+            )
+
+    @classmethod
+    def from_rate(cls, rate: Fraction | str | int, source: str = "published") -> ComparisonGroup:
+        """A published comparison rate."""
+        return cls(_fraction(rate), None, source)
+
+    @classmethod
+    def from_counts(cls, *, people: int, with_outcome: int, source: str = "") -> ComparisonGroup:
+        """A comparison group of ``people``, ``with_outcome`` of whom had the outcome."""
+        if people <= 0:
+            raise InvalidContract(
+                "a comparison group with no people has no rate",
+                field="people",
+                rule="a comparison group has at least one person",
+            )
+        if not 0 <= with_outcome <= people:
+            raise InvalidContract(
+                f"{with_outcome} of {people} people had the outcome",
+                field="with_outcome",
+                rule="between none and all of the group have the outcome",
+            )
+        return cls(Fraction(with_outcome, people), people, source)
+
+    @classmethod
+    def from_settlement(cls, settlement: Any, outcome_id: str, source: str = "") -> ComparisonGroup:
+        """Count a second panel: the share of its settled participants with the outcome.
+
+        ``settlement`` is a :class:`~impactbond.settle.Settlement` of the
+        comparison group under the same outcome definitions.
+        """
+        res = settlement.results[outcome_id]
+        people = len(settlement.participants)
+        with_outcome = int((res.total_num > 0).sum()) if people else 0
+        return cls.from_counts(people=people, with_outcome=with_outcome, source=source)
+
+
+@attrs.frozen
+class CohortEffect:
+    """One cohort's measured effect and whether it passed the gate."""
+
+    cohort: str
+    treated_rate: Fraction
+    comparison_rate: Fraction
+    effect: Fraction
+    passed_gate: bool
+    payment: Money
+
+
+@attrs.frozen
+class EffectResult:
+    """Effects per cohort and pooled, and the money due."""
+
+    cohorts: tuple[CohortEffect, ...]
+    pooled_effect: Fraction
+    passed_pooled_gate: bool
+    total: Money
+
+
+@attrs.frozen
+class EffectTiers:
+    """Pay by the size of the effect against a comparison group, through gates and tiers.
+
+    ``direction``: ``"reduction"`` (effect = 1 - treated / comparison) or
+    ``"increase"`` (effect = treated / comparison - 1).  ``gate``: the minimum
+    effect of a cohort; ``pooled_gate``: the minimum effect pooled over all
+    cohorts (weighted by cohort size).  A cohort is paid its tier when it
+    passes its gate *or* the pooled effect passes the pooled gate (as in the
+    Peterborough bond: 10 % per cohort, or 7.5 % over all cohorts).
+    ``per_participant``: a tier's payment is per participant of the cohort
+    (else per cohort).
+    """
+
+    id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
+    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
+    direction: str = attrs.field(
+        default="increase", validator=v.in_(("increase", "reduction")), kw_only=True
+    )
+    tiers: TierTable = attrs.field(validator=v.instance_of(TierTable), kw_only=True)
+    gate: Fraction = attrs.field(default=Fraction(0), converter=_fraction, kw_only=True)
+    pooled_gate: Fraction | None = attrs.field(
+        default=None, converter=_optional_fraction, kw_only=True
+    )
+    per_participant: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
+    kind: str = attrs.field(default="effect_tiers", init=False)
+
+    def __attrs_post_init__(self) -> None:
+        top = self.tiers.top.from_effect
+        for name, gate in (("gate", self.gate), ("pooled_gate", self.pooled_gate)):
+            if gate is not None and gate > top:
+                raise InvalidContract(
+                    f"{name} {gate} lies above the top tier (from {top}): the tiers below it "
+                    "can never be paid",
+                    field=name,
+                    clause=self.clause or None,
+                    rule="a gate lies at or below the top tier",
+                )
+
+    def effect(self, treated_rate: Fraction, comparison: ComparisonGroup) -> Fraction:
+        """The relative effect of a treated rate against the comparison group."""
+        if comparison.rate == 0:
+            raise InvalidContract(
+                "a comparison rate of zero gives no relative effect",
+                field="comparison",
+                clause=self.clause or None,
+                rule="a relative effect needs a comparison rate above zero",
+            )
+        ratio = Fraction(treated_rate) / comparison.rate
+        return 1 - ratio if self.direction == "reduction" else ratio - 1
+
+    def evaluate(
+        self,
+        treated: Mapping[str, tuple[int, int]],
+        comparison: ComparisonGroup | Mapping[str, ComparisonGroup],
+    ) -> EffectResult:
+        """Effects and payments of cohorts ``{label: (people, with_outcome)}``.
+
+        ``comparison``: one group for all cohorts or one per cohort.
+        """
+        rows = []
+        people_total = 0
+        pooled_comparison = Fraction(0)
+        pooled_treated = Fraction(0)
+        for label, (people, with_outcome) in treated.items():
+            group = ComparisonGroup.from_counts(people=people, with_outcome=with_outcome)
+            comp = comparison[label] if isinstance(comparison, Mapping) else comparison
+            rows.append((label, people, group.rate, comp))
+            people_total += people
+            pooled_treated += people * group.rate
+            pooled_comparison += people * comp.rate
+        pooled = self.effect(
+            pooled_treated / people_total, ComparisonGroup(pooled_comparison / people_total)
+        )
+        pooled_ok = self.pooled_gate is not None and pooled >= self.pooled_gate
+        out = []
+        total = Money.zero(self.tiers.currency)
+        for label, people, rate, comp in rows:
+            e = self.effect(rate, comp)
+            ok = e >= self.gate or pooled_ok
+            pay = self.tiers.payment_for(e) if ok else Money.zero(self.tiers.currency)
+            if self.per_participant:
+                pay = pay * people
+            total += pay
+            out.append(CohortEffect(label, rate, comp.rate, e, ok, pay))
+        return EffectResult(tuple(out), pooled, pooled_ok, total)
+
+    def break_even(self, cost: Money, participants: int = 1) -> Fraction | None:
+        """The smallest effect whose payment covers ``cost`` (None: no tier does).
+
+        >>> from fractions import Fraction as F
+        >>> rule = EffectTiers("e", gate=F(1, 20), tiers=TierTable(
+        ...     [Tier(0, F(1, 10), Money(500, "EUR")), Tier(F(1, 10), None, Money(900, "EUR"))]))
+        >>> rule.break_even(Money(600, "EUR"))
+        Fraction(1, 10)
+        >>> rule.break_even(Money(400, "EUR"))   # the first tier would, but the gate is 5 %
+        Fraction(1, 20)
+        """
+        for t in self.tiers.tiers:
+            pay = t.payment * participants if self.per_participant else t.payment
+            if pay >= cost:
+                return max(t.from_effect, self.gate)
+        return None

@@ -1,0 +1,287 @@
+"""The money between the parties: fees, top-ups, return caps, guarantees (families 4 and 5).
+
+A :class:`Waterfall` takes the outcome payments of a settlement (dated money
+owed by the outcome payer) and the investor's funding schedule and books every
+transfer between the parties in a :class:`~impactbond.finance.CashFlows`
+ledger:
+
+1. the investor funds the provider (``investments``);
+2. the outcome payer pays fixed, activity or delivery fees straight to the
+   provider (``fees``: the hybrid part of a contract);
+3. each outcome payment goes to the investor, split between the local payer
+   and a central fund (:class:`TopUp`), but only as far as a
+   :class:`ReturnCap` allows: what would lift the investor above the cap stays
+   with the payers;
+4. at the end, a :class:`Guarantee` covers part of the investor's loss, if any.
+
+Every step is a transfer, so the flows of all parties add up to zero.  Money
+is exact (minor units); a return cap as an IRR is computed in 40-digit
+decimals and rounded down to the minor unit, so the cap is never passed.
+
+>>> from datetime import date
+>>> from fractions import Fraction as F
+>>> w = Waterfall(investments=[(date(2020, 1, 1), Money(1000, "EUR"))],
+...               return_cap=ReturnCap(multiple=F(6, 5), clause="9"))
+>>> flows = w.run([(date(2022, 1, 1), Money(1500, "EUR"))])
+>>> {p: str(m) for p, m in flows.by_party().items()}
+{'investor': 'EUR 200.00', 'provider': 'EUR 1,000.00', 'payer': 'EUR -1,200.00'}
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import attrs
+from attrs import validators as v
+
+from impactbond.errors import InvalidContract
+from impactbond.finance.cashflows import CashFlows
+from impactbond.money import Money, allocate, allocate_minor
+
+__all__ = [
+    "Guarantee",
+    "ReturnCap",
+    "TopUp",
+    "Waterfall",
+    "delivery_fees",
+]
+
+Dated = tuple[date, Money]
+
+
+def _fraction(value: Any) -> Fraction:
+    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _optional_fraction(value: Any) -> Fraction | None:
+    return None if value is None else _fraction(value)
+
+
+def _share(inst: Any, attribute: attrs.Attribute[Any], value: Fraction | None) -> None:
+    if value is not None and not 0 <= value <= 1:
+        raise InvalidContract(
+            f"{attribute.name} {value} is outside [0, 1]",
+            field=attribute.name,
+            clause=getattr(inst, "clause", "") or None,
+            rule="a share lies between 0 and 100 %",
+        )
+
+
+def _dated(value: Iterable[Any]) -> tuple[Dated, ...]:
+    return tuple(sorted(((d, m) for d, m in value), key=lambda dm: dm[0]))
+
+
+@attrs.frozen
+class Guarantee:
+    """A third party covers ``share`` of the investor's loss, up to ``limit``.
+
+    The loss is what the investor paid out minus what it received, at the end
+    of the waterfall; a guarantee pays nothing when there is no loss.
+    """
+
+    guarantor: str = attrs.field(default="guarantor", validator=v.instance_of(str))
+    share: Fraction = attrs.field(default=Fraction(1), converter=_fraction, validator=_share)
+    limit: Money | None = attrs.field(default=None, validator=v.optional(v.instance_of(Money)))
+    clause: str = attrs.field(default="", validator=v.instance_of(str))
+
+    def cover(self, loss: Money) -> Money:
+        """What the guarantor pays for ``loss`` (zero for no loss), rounded down."""
+        if loss.amount <= 0:
+            return Money.zero(loss.currency)
+        f = self.share
+        paid = Money.from_minor_units(
+            loss.minor_units * f.numerator // f.denominator, loss.currency
+        )
+        if self.limit is not None:
+            paid = min(paid, self.limit)
+        return paid
+
+
+@attrs.frozen
+class ReturnCap:
+    """An upper limit on the investor's return: an annual IRR, a money multiple, or both.
+
+    ``irr``: the investor's receipts never lift its XIRR (actual/365) above this
+    rate; ``multiple``: its receipts never pass ``multiple`` times the money it
+    invested (a return on investment of ``multiple - 1``).
+    """
+
+    irr: Fraction | None = attrs.field(default=None, converter=_optional_fraction)
+    multiple: Fraction | None = attrs.field(default=None, converter=_optional_fraction)
+    clause: str = attrs.field(default="", validator=v.instance_of(str))
+
+    def __attrs_post_init__(self) -> None:
+        if self.irr is None and self.multiple is None:
+            raise InvalidContract(
+                "a return cap names an irr, a multiple or both",
+                field="irr",
+                clause=self.clause or None,
+            )
+        if self.irr is not None and self.irr <= -1:
+            raise InvalidContract(
+                f"an IRR cap of {self.irr} is not above -100 %",
+                field="irr",
+                clause=self.clause or None,
+            )
+        if self.multiple is not None and self.multiple < 0:
+            raise InvalidContract(
+                f"a multiple cap of {self.multiple} is negative",
+                field="multiple",
+                clause=self.clause or None,
+            )
+
+
+@attrs.frozen
+class TopUp:
+    """A central fund pays ``share`` of every outcome payment; the local payer the rest."""
+
+    fund: str = attrs.field(default="fund", validator=v.instance_of(str))
+    share: Fraction = attrs.field(default=Fraction(0), converter=_fraction, validator=_share)
+    clause: str = attrs.field(default="", validator=v.instance_of(str))
+
+
+def delivery_fees(contract_value: Money, share: Fraction, dates: Sequence[date]) -> list[Dated]:
+    """A delivery fee of ``share`` of the contract value, in equal instalments on ``dates``.
+
+    The instalments add up exactly to the fee (largest remainder).
+
+    >>> from datetime import date
+    >>> [str(m) for _, m in delivery_fees(Money(1000, "EUR"), Fraction(1, 3),
+    ...                                   [date(2020, 1, 1), date(2020, 7, 1)])]
+    ['EUR 166.67', 'EUR 166.66']
+    """
+    if not 0 <= share <= 1:
+        raise InvalidContract(
+            f"a delivery fee of {share} of the contract value is outside [0, 1]",
+            field="share",
+            rule="a share lies between 0 and 100 %",
+        )
+    f = Fraction(share)
+    fee = Money.from_minor_units(
+        contract_value.minor_units * f.numerator // f.denominator, contract_value.currency
+    )
+    return list(zip(dates, allocate(fee, [1] * len(dates)), strict=True))
+
+
+def _years(start: date, end: date) -> Decimal:
+    return Decimal((end - start).days) / Decimal(365)
+
+
+@attrs.frozen
+class Waterfall:
+    """Who pays whom: investment, fees, outcome payments (topped up, capped), guarantee.
+
+    Parties are named by ``payer``, ``investor``, ``provider`` (and the
+    :class:`TopUp`'s fund and the :class:`Guarantee`'s guarantor).
+    """
+
+    investments: tuple[Dated, ...] = attrs.field(converter=_dated)
+    fees: tuple[Dated, ...] = attrs.field(factory=tuple, converter=_dated)
+    top_up: TopUp | None = attrs.field(default=None)
+    return_cap: ReturnCap | None = attrs.field(default=None)
+    guarantee: Guarantee | None = attrs.field(default=None)
+    payer: str = attrs.field(default="payer", validator=v.instance_of(str))
+    investor: str = attrs.field(default="investor", validator=v.instance_of(str))
+    provider: str = attrs.field(default="provider", validator=v.instance_of(str))
+
+    def __attrs_post_init__(self) -> None:
+        if not self.investments:
+            raise InvalidContract("a waterfall needs the investor's funding", field="investments")
+
+    @property
+    def currency(self) -> str:
+        """The currency of the investments."""
+        return self.investments[0][1].currency
+
+    def _check(self, what: str, amount: Money, clause: str | None = None) -> None:
+        if amount.currency != self.currency:
+            raise InvalidContract(
+                f"{what} is in {amount.currency}, the investment in {self.currency}",
+                field="currency",
+                clause=clause,
+                rule="one waterfall, one currency",
+            )
+
+    def _room(self, on: date, received: list[Dated]) -> int | None:
+        """Minor units the investor may still receive on ``on`` (None: no cap)."""
+        cap = self.return_cap
+        if cap is None:
+            return None
+        rooms: list[int] = []
+        if cap.multiple is not None:
+            invested = sum(m.minor_units for _, m in self.investments)
+            got = sum(m.minor_units for _, m in received)
+            f = cap.multiple
+            rooms.append(invested * f.numerator // f.denominator - got)
+        if cap.irr is not None:
+            with decimal.localcontext() as ctx:
+                ctx.prec = 40
+                growth = 1 + Decimal(cap.irr.numerator) / Decimal(cap.irr.denominator)
+                balance = Decimal(0)
+                for d, m in self.investments:
+                    if d <= on:
+                        balance += m.minor_units * growth ** _years(d, on)
+                for d, m in received:
+                    balance -= m.minor_units * growth ** _years(d, on)
+                rooms.append(int(balance.to_integral_value(rounding=decimal.ROUND_FLOOR)))
+        return max(0, min(rooms))
+
+    def run(self, outcome_payments: Iterable[Dated], *, end: date | None = None) -> CashFlows:
+        """Book every transfer; the guarantee settles on ``end`` (default: the last date).
+
+        Parameters
+        ----------
+        outcome_payments:
+            ``(date, Money)``: what the outcome payer owes for results, e.g.
+            from :meth:`impactbond.Settlement.by_invoice_period`.
+        end:
+            The date on which the investor's loss is measured and the
+            guarantee pays.
+        """
+        flows = CashFlows(self.currency)
+        for d, m in self.investments:
+            self._check("an investment", m)
+            flows = flows.transfer(self.investor, self.provider, d, m, "investment")
+        for d, m in self.fees:
+            self._check("a fee", m)
+            flows = flows.transfer(self.payer, self.provider, d, m, "fee")
+        received: list[Dated] = []
+        for d, m in _dated(outcome_payments):
+            self._check("an outcome payment", m)
+            room = self._room(d, received)
+            minor = m.minor_units if room is None else min(m.minor_units, room)
+            if minor <= 0:
+                continue
+            paid = Money.from_minor_units(minor, self.currency)
+            received.append((d, paid))
+            top = self.top_up
+            if top is None or top.share == 0:
+                flows = flows.transfer(self.payer, self.investor, d, paid, "outcome payment")
+                continue
+            s = top.share
+            fund_part, local_part = allocate_minor(
+                minor, [s.numerator, s.denominator - s.numerator]
+            )
+            for who, part in ((top.fund, fund_part), (self.payer, local_part)):
+                if part:
+                    flows = flows.transfer(
+                        who,
+                        self.investor,
+                        d,
+                        Money.from_minor_units(int(part), self.currency),
+                        "outcome payment",
+                    )
+        if self.guarantee is not None and len(flows):
+            g = self.guarantee
+            if g.limit is not None:
+                self._check("the guarantee's limit", g.limit, g.clause or None)
+            last = end or max(c.on for c in flows)
+            cover = g.cover(-flows.total(self.investor))
+            if cover.amount > 0:
+                flows = flows.transfer(g.guarantor, self.investor, last, cover, "guarantee")
+        return flows

@@ -1,0 +1,152 @@
+"""Published outcome contracts, reproduced with their published numbers.
+
+* UK DWP Innovation Fund, round 1: the rate card and its GBP 8,200 cap per person.
+* Finnish Koto-SIB: a 50 % share of the savings measured against a control
+  group, beside a fixed fee per completed integration training.
+"""
+
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+import impactbond as ib
+from impactbond.finance import SavingsShare, Waterfall
+
+DATA = Path(__file__).parent / "data"
+D = date
+GBP = "GBP"
+
+
+def dwp() -> ib.Contract:
+    return ib.load_contract(DATA / "dwp_innovation_fund_round1.toml")
+
+
+def test_dwp_rate_card_round_trips_through_the_contract_file() -> None:
+    c = dwp()
+    assert ib.loads_contract(ib.dumps_contract(c)) == c
+    prices = {r.id: r.price for r in c.payment_rules if isinstance(r, ib.PricePerUnit)}
+    assert prices == {
+        "pay_behaviour": ib.Money(1300, GBP),
+        "pay_attendance": ib.Money(800, GBP),
+        "pay_nqf_1": ib.Money(700, GBP),
+        "pay_nqf_2": ib.Money(2200, GBP),
+        "pay_nqf_3": ib.Money(3300, GBP),
+        "pay_nqf_4": ib.Money(2000, GBP),
+        "pay_esol": ib.Money(1200, GBP),
+        "pay_entry_to_employment": ib.Money(2600, GBP),
+        "pay_sustained_employment": ib.Money(1000, GBP),
+    }
+    assert c.caps[0].amount == ib.Money(8200, GBP)
+
+
+def dwp_people() -> tuple[list[ib.Participant], list[ib.Trajectory], dict[str, list[tuple[str, date]]]]:
+    people = [
+        ib.Participant("ada", "young_people", D(2012, 6, 4)),
+        ib.Participant("ben", "young_people", D(2012, 6, 4)),
+    ]
+    # Both start work on Monday 1 July 2013 and stay: 26 weeks employed by 30 Dec 2013.
+    trajectories = [
+        ib.Trajectory(
+            pid,
+            [
+                ib.Spell("unemployment_benefit", D(2012, 6, 4), D(2013, 7, 1)),
+                ib.Spell("employed", D(2013, 7, 1), None),
+            ],
+        )
+        for pid in ("ada", "ben")
+    ]
+    events = {
+        "ada": [
+            ("improved_behaviour", D(2012, 9, 14)),
+            ("improved_attendance", D(2012, 10, 12)),
+            ("nqf_level_1", D(2012, 12, 14)),
+            ("nqf_level_2", D(2013, 3, 15)),
+            ("nqf_level_3", D(2013, 6, 14)),
+            ("entry_to_employment", D(2013, 9, 30)),
+        ],
+        "ben": [("entry_to_employment", D(2013, 9, 30))],
+    }
+    return people, trajectories, events
+
+
+def test_dwp_person_with_seven_outcomes_earns_11900_and_is_paid_the_8200_cap() -> None:
+    people, trajectories, events = dwp_people()
+    s = ib.settle(dwp(), people, trajectories, as_of=D(2015, 3, 31), events=events)
+    rec = [r for r in s.to_records() if r["participant_id"] == "ada"]
+    assert sum(r["amount_before_caps"] for r in rec) == 11900
+    assert sum(r["amount"] for r in rec) == 8200
+    # The cap cuts in earning order: behaviour, attendance, levels 1 and 2 make
+    # GBP 5,000; level 3 (GBP 3,300) is cut to GBP 3,200; the two employment
+    # outcomes, earned last, are cut to nothing.
+    cut = {r["rule"]: r["amount"] for r in rec if r["cut_by"] == "cap_per_person"}
+    assert cut == {"pay_nqf_3": 3200, "pay_entry_to_employment": 0, "pay_sustained_employment": 0}
+
+
+def test_dwp_person_with_only_the_employment_outcomes_is_paid_3600() -> None:
+    people, trajectories, events = dwp_people()
+    s = ib.settle(dwp(), people, trajectories, as_of=D(2015, 3, 31), events=events)
+    rec = [r for r in s.to_records() if r["participant_id"] == "ben"]
+    assert {r["rule"]: r["amount"] for r in rec} == {
+        "pay_entry_to_employment": 2600,
+        "pay_sustained_employment": 1000,
+    }
+    assert sum(r["amount"] for r in rec) == 3600
+    assert s.total == ib.Money(8200 + 3600, GBP)
+    assert s.capped_total == ib.Money(11900 - 8200, GBP)
+
+
+# -- Koto-SIB ---------------------------------------------------------------------
+
+KOTO_PARTICIPANTS = 2636
+KOTO_TAX_GAIN = ib.Money(1330, "EUR")  # per person, against the control group, 3 years
+KOTO_TRANSFER_CHANGE = ib.Money(-1340, "EUR")  # per person: transfers fell by EUR 1,340
+KOTO_TRAINING_FEE = ib.Money(1500, "EUR")
+KOTO_MAX_TRAININGS = 2217
+KOTO_INVESTMENT = ib.Money(14_300_000, "EUR")
+
+
+def test_koto_sib_savings_share() -> None:
+    rule = SavingsShare("koto_outcome", clause="outcome payment", share=Fraction(1, 2))
+    per_person = rule.net_saving_per_person(KOTO_TAX_GAIN, KOTO_TRANSFER_CHANGE)
+    assert per_person == ib.Money(2670, "EUR")
+    saving = rule.net_saving(KOTO_PARTICIPANTS, KOTO_TAX_GAIN, KOTO_TRANSFER_CHANGE)
+    assert saving == ib.Money(7_038_120, "EUR")
+    outcome_payment = rule.payment(KOTO_PARTICIPANTS, KOTO_TAX_GAIN, KOTO_TRANSFER_CHANGE)
+    assert outcome_payment == ib.Money(3_519_060, "EUR")  # "about EUR 3.52M"
+    every_training_fee = KOTO_TRAINING_FEE * KOTO_MAX_TRAININGS
+    assert every_training_fee == ib.Money(3_325_500, "EUR")
+    most = outcome_payment + every_training_fee
+    assert most == ib.Money(6_844_560, "EUR")
+    assert most < ib.Money(6_850_000, "EUR") < KOTO_INVESTMENT
+
+
+def test_koto_sib_investor_loses_money() -> None:
+    outcome_payment = SavingsShare("koto", share=Fraction(1, 2)).payment(
+        KOTO_PARTICIPANTS, KOTO_TAX_GAIN, KOTO_TRANSFER_CHANGE
+    )
+    flows = Waterfall(investments=[(D(2017, 1, 1), KOTO_INVESTMENT)]).run(
+        [
+            (D(2020, 12, 31), KOTO_TRAINING_FEE * KOTO_MAX_TRAININGS),
+            (D(2023, 12, 31), outcome_payment),
+        ]
+    )
+    assert flows.total("investor") == ib.Money(6_844_560 - 14_300_000, "EUR")
+    multiple = flows.money_multiple("investor")
+    assert multiple is not None and multiple < Fraction(1, 2)
+    rate = flows.xirr("investor")
+    assert rate is not None and rate < 0
+    assert flows.total() == ib.Money(0, "EUR")
+
+
+def test_a_negative_saving_pays_nothing() -> None:
+    rule = SavingsShare("s", share=Fraction(1, 2))
+    assert rule.payment(100, ib.Money(-10, "EUR"), ib.Money(5, "EUR")) == ib.Money(0, "EUR")
+
+
+@pytest.mark.parametrize("share", [Fraction(-1, 10), Fraction(11, 10)])
+def test_a_share_outside_0_and_100_percent_is_refused(share: Fraction) -> None:
+    with pytest.raises(ib.ImpactBondError) as err:
+        SavingsShare("s", clause="7", share=share)
+    assert err.value.clause == "7" and err.value.field == "share"
