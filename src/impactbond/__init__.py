@@ -9,7 +9,7 @@ Register trajectories in, exact outcome payments out, every krone explained.
 Fraction(2, 1)
 """
 
-from impactbond import examples
+from impactbond import examples, finance
 from impactbond._version import __version__
 from impactbond.calendar import MonthlyGrid, MonthRounding, WeeklyGrid, add_months
 from impactbond.core.accrual import AccrualConvention
@@ -83,6 +83,7 @@ __all__ = [
     "dumps_contract",
     "employment_months",
     "examples",
+    "finance",
     "load_contract",
     "loads_contract",
     "settle",

@@ -3,7 +3,7 @@
 ::
 
     impactbond example nyborg [--as-of 2026-07-01] [--format text|json|csv]
-    impactbond settle CONTRACT.toml SPELLS.csv --participants PEOPLE.csv --as-of DATE
+    impactbond settle CONTRACT.toml SPELLS.csv [--participants PEOPLE.csv] --as-of DATE
     impactbond explain CONTRACT.toml SPELLS.csv --participants PEOPLE.csv --as-of DATE --participant ID
     impactbond render CONTRACT.toml [--format markdown|html]
 
@@ -119,11 +119,18 @@ def _print_settlement(settlement: Any, fmt: str) -> None:
 
 def _load_inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from impactbond.io.contract_file import load_contract
-    from impactbond.io.trajectories import read_participants, read_spells
+    from impactbond.io.trajectories import (
+        read_participants,
+        read_spells,
+        read_spells_and_participants,
+    )
 
     contract = load_contract(args.contract)
-    trajectories = read_spells(args.spells)
-    people = read_participants(args.participants)
+    if args.participants is None:
+        people, trajectories = read_spells_and_participants(args.spells)
+    else:
+        trajectories = read_spells(args.spells)
+        people = read_participants(args.participants)
     return contract, people, trajectories
 
 
@@ -192,12 +199,14 @@ def _parser() -> argparse.ArgumentParser:
     def inputs(p: argparse.ArgumentParser) -> None:
         p.add_argument("contract", type=Path, help="contract file (TOML)")
         p.add_argument(
-            "spells", type=Path, help="spells CSV: participant_id,status,start,end,hours,employer"
+            "spells",
+            type=Path,
+            help="spells CSV: participant_id,status,start,end,hours,employer; without "
+            "--participants each row also carries cohort,enrolled[,referred,exited]",
         )
         p.add_argument(
             "--participants",
             type=Path,
-            required=True,
             help="participants CSV: participant_id,cohort,enrolled,referred,exited",
         )
         p.add_argument("--as-of", type=_date, required=True, help="evaluation date (YYYY-MM-DD)")

@@ -57,6 +57,8 @@ def _clause_ref(s: Settlement, clause_id: str) -> str:
 
 def statement(s: Settlement) -> str:
     """The settlement statement: parties, achievement, retention, money, exclusions."""
+    from impactbond.settle import RetentionFigures
+
     c = s.contract
     out: list[str] = []
     title = f"{c.title} ({c.id}): settlement as of {s.as_of.isoformat()}"
@@ -84,7 +86,22 @@ def statement(s: Settlement) -> str:
             f"  {'cohort':<16}{'outcome':<22}{'starters':>9}{'observed':>9}{'censored':>9}"
             f"{'employed':>10}{'same job':>10}"
         )
-        for r in s.retention:
+        rows = list(s.retention)
+        if len(c.cohorts) > 1:  # every cohort together, per retention outcome
+            for outcome_id in dict.fromkeys(r.outcome for r in s.retention):
+                mine = [r for r in s.retention if r.outcome == outcome_id]
+                rows.append(
+                    RetentionFigures(
+                        "all cohorts",
+                        outcome_id,
+                        mine[0].horizon_weeks,
+                        sum(r.job_starters for r in mine),
+                        sum(r.censored for r in mine),
+                        sum(r.retained for r in mine),
+                        sum(r.same_employer for r in mine),
+                    )
+                )
+        for r in rows:
             out.append(
                 f"  {r.cohort:<16}{r.outcome:<22}{r.job_starters:>9}{r.observed:>9}"
                 f"{r.censored:>9}{_pct(r.retention_rate):>10}{_pct(r.same_job_rate):>10}"

@@ -225,6 +225,7 @@ def describe_outcome(outcome: Outcome) -> str:
             f"{outcome.weeks} employed weeks in total"
             if outcome.cumulative
             else f"{outcome.weeks} weeks in a row"
+            + (" with the employer of the job start" if outcome.same_employer else "")
             + (
                 f", gaps of at most {outcome.allowed_gap_weeks} weeks allowed"
                 if outcome.allowed_gap_weeks
@@ -235,7 +236,7 @@ def describe_outcome(outcome: Outcome) -> str:
     if isinstance(outcome, Retention):
         who = "with the employer of the job start" if outcome.same_employer else "employed"
         return (
-            f"Still {who} {outcome.horizon_weeks} weeks after the job start (fastholdelse). "
+            f"Still {who} {outcome.horizon_label} after the job start (fastholdelse). "
             f"{counts} {window} People whose horizon has not yet been observed are censored: "
             "neither retained nor failures."
         )

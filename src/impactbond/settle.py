@@ -22,7 +22,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from impactbond.calendar import MonthRounding, WeeklyGrid
+from impactbond.calendar import MonthRounding, WeeklyGrid, add_months
 from impactbond.core import progression as core_progression
 from impactbond.core import retention as core_retention
 from impactbond.domain.contract import Contract
@@ -766,7 +766,7 @@ def _event_outcome(ctx: _Context, outcome: Outcome) -> OutcomeResult:
         return _event_result(outcome, grid, js >= 0, js, job_start=js)
     if isinstance(outcome, SustainedEmployment):
         achieved, at, _ = core_retention.sustained_employment(
-            panel.status,
+            _with_start_employer(panel, js) if outcome.same_employer else panel.status,
             table,
             js,
             we,
@@ -776,13 +776,14 @@ def _event_outcome(ctx: _Context, outcome: Outcome) -> OutcomeResult:
             as_of_period=as_of_week,
         )
         return _event_result(outcome, grid, achieved & (js >= 0), at, job_start=js)
+    horizon: I64 | int = outcome.horizon_weeks
+    if outcome.horizon_months is not None:
+        horizon = _horizon_in_weeks(ctx, grid, js, outcome.horizon_months)
     res = core_retention.retention_at(
-        panel.status, table, js, outcome.horizon_weeks, as_of_week, employer=panel.employer
+        panel.status, table, js, horizon, as_of_week, employer=panel.employer
     )
     hit = res.same_employer if outcome.same_employer else res.retained
-    return _event_result(
-        outcome, grid, hit, js + outcome.horizon_weeks, job_start=js, retention=res
-    )
+    return _event_result(outcome, grid, hit, js + horizon, job_start=js, retention=res)
 
 
 def _recorded_event_outcome(ctx: _Context, outcome: RecordedEvent) -> OutcomeResult:
@@ -806,6 +807,25 @@ def _recorded_event_outcome(ctx: _Context, outcome: RecordedEvent) -> OutcomeRes
     return OutcomeResult(
         outcome, 1, total, row, day, day, day + 1, np.ones(len(row), dtype=np.int64)
     )
+
+
+def _with_start_employer(panel: Panel, js: I64) -> npt.NDArray[np.int8]:
+    """The status panel with every week at another employer than the job start's blanked."""
+    assert panel.employer is not None
+    rows = np.arange(len(js))
+    first = np.where(js >= 0, panel.employer[rows, np.maximum(js, 0)], -1)
+    same = (panel.employer == first[:, None]) & (first[:, None] > 0)
+    return np.where(same, panel.status, np.int8(Status.UNKNOWN)).astype(np.int8)
+
+
+def _horizon_in_weeks(ctx: _Context, grid: WeeklyGrid, js: I64, months: int) -> I64:
+    """Weeks from each job start to the week holding the date ``months`` later."""
+    out = np.zeros(len(js), dtype=np.int64)
+    for week in np.unique(js[js >= 0]).tolist():
+        start = grid.start_of(week)
+        later = add_months(start, months, ctx.contract.month_rounding)
+        out[js == week] = (later - grid.start).days // 7 - week
+    return out
 
 
 def _evaluate(ctx: _Context, outcome: Outcome) -> OutcomeResult:
@@ -1060,7 +1080,9 @@ def _apply_mix_caps(
             others = int(paid[~covered].sum())
             limit = cap.amount.minor_units
             if share < 1:
-                limit = min(limit, others * share.numerator // (share.denominator - share.numerator))
+                limit = min(
+                    limit, others * share.numerator // (share.denominator - share.numerator)
+                )
             if covered_total <= limit:
                 continue
             sel = np.flatnonzero(covered)

@@ -41,7 +41,9 @@ def test_dwp_rate_card_round_trips_through_the_contract_file() -> None:
     assert c.caps[0].amount == ib.Money(8200, GBP)
 
 
-def dwp_people() -> tuple[list[ib.Participant], list[ib.Trajectory], dict[str, list[tuple[str, date]]]]:
+def dwp_people() -> tuple[
+    list[ib.Participant], list[ib.Trajectory], dict[str, list[tuple[str, date]]]
+]:
     people = [
         ib.Participant("ada", "young_people", D(2012, 6, 4)),
         ib.Participant("ben", "young_people", D(2012, 6, 4)),
@@ -150,3 +152,20 @@ def test_a_share_outside_0_and_100_percent_is_refused(share: Fraction) -> None:
     with pytest.raises(ib.ImpactBondError) as err:
         SavingsShare("s", clause="7", share=share)
     assert err.value.clause == "7" and err.value.field == "share"
+
+
+def test_a_settlement_flows_into_the_waterfall() -> None:
+    from impactbond.finance import payments_by_due_date
+
+    people, trajectories, events = dwp_people()
+    s = ib.settle(dwp(), people, trajectories, as_of=D(2015, 3, 31), events=events)
+    payments = payments_by_due_date(s)
+    assert (
+        sum((m for _, m in payments), ib.Money(0, GBP)) == s.accrued_total == ib.Money(11800, GBP)
+    )
+    flows = Waterfall(investments=[(D(2012, 4, 1), ib.Money(10000, GBP))]).run(payments)
+    assert flows.total("investor") == ib.Money(1800, GBP)
+    assert flows.total("payer") == -s.accrued_total
+    # Ada's GBP 8,200 is due by 1 July 2013; Ben's entry to employment (GBP 2,600),
+    # due 1 October 2013, takes the investor past its GBP 10,000.
+    assert flows.payback_date("investor") == D(2013, 10, 1)

@@ -193,3 +193,15 @@ def test_the_nyborg_contract_renders_every_clause() -> None:
         assert f'id="clause-{clause.id}"' in page
     for amount in all_money(contract):
         assert str(amount) in text and str(amount) in page
+
+
+def test_contract_and_settlement_display_in_notebooks() -> None:
+    from datetime import date
+
+    import impactbond as ib
+
+    contract, people, trajectories = ib.examples.nyborg()
+    page = contract._repr_html_()
+    assert "Nyborg Kommune" in page and "sick_listed" in page
+    s = ib.settle(contract, people, trajectories, as_of=date(2026, 7, 1))
+    assert str(s.total) in s._repr_html_()

@@ -104,3 +104,28 @@ def test_bad_input_exits_2_with_the_location(
 def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["render", "/nonexistent/contract.toml"]) == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_settle_one_csv_with_participant_columns(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], nyborg_settlement: ib.Settlement
+) -> None:
+    from impactbond.io.trajectories import read_participants
+
+    paths = nyborg_paths()
+    people = {p.id: p for p in read_participants(paths.participants)}
+    lines = paths.spells.read_text(encoding="utf-8").strip().splitlines()
+    combined = [lines[0] + ",cohort,enrolled"]
+    for line in lines[1:]:
+        p = people[line.split(",")[0]]
+        combined.append(f"{line},{p.cohort},{p.enrolled.isoformat()}")
+    # referred dates are not in this file, which changes nothing for this contract
+    (tmp_path / "combined.csv").write_text("\n".join(combined) + "\n", encoding="utf-8")
+    args = [str(paths.contract), str(tmp_path / "combined.csv"), "--as-of", "2026-07-01"]
+    assert main(["settle", *args, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert Decimal(doc["total_due"]) == nyborg_settlement.total.amount
+
+    combined.append(combined[1].replace("sick_listed", "unemployed"))
+    (tmp_path / "combined.csv").write_text("\n".join(combined) + "\n", encoding="utf-8")
+    assert main(["settle", *args]) == 2
+    assert "differs from row 1" in capsys.readouterr().err

@@ -336,3 +336,39 @@ def test_recorded_events_in_a_rate_card() -> None:
         ib.settle(c, [p[0]], [p[1]], as_of=D(2024, 7, 1), events={"e": [("typo", D(2024, 2, 1))]})
     with pytest.raises(SettlementError, match="not listed"):
         ib.settle(c, [p[0]], [p[1]], as_of=D(2024, 7, 1), events={"x": []})
+
+
+def test_sustained_employment_with_the_same_employer_and_a_horizon_in_months() -> None:
+    outcomes = [
+        ib.EmploymentMonths("months", clause="3"),
+        ib.SustainedEmployment("sust", clause="3", weeks=8),
+        ib.SustainedEmployment("sust_same", clause="3", weeks=8, same_employer=True),
+        ib.Retention("kept_3m", clause="3", horizon_months=3),
+    ]
+    rules = [
+        ib.PricePerUnit(f"pay_{o}", clause="4", outcome=o, price=ib.Money(100, "DKK"))
+        for o in ("sust", "sust_same", "kept_3m")
+    ]
+    # Employed from Monday 5 Feb 2024 with A, from Monday 4 Mar with B (four weeks with A).
+    mover = person(
+        "m",
+        D(2024, 1, 15),
+        ib.Spell("employed", D(2024, 2, 5), D(2024, 3, 4), employer="A"),
+        ib.Spell("employed", D(2024, 3, 4), None, employer="B"),
+    )
+    # Employed from 5 Feb to 6 May: three calendar months after 5 Feb is 5 May (a Sunday,
+    # week of 29 April), still employed; a 13-week horizon would land on 6 May, not employed.
+    leaver = person(
+        "l", D(2024, 1, 15), ib.Spell("employed", D(2024, 2, 5), D(2024, 5, 6), employer="C")
+    )
+    s = settle(contract(outcomes=outcomes, payment_rules=rules), [mover, leaver], D(2024, 7, 1))
+    got = {(r["participant_id"], r["outcome"]) for r in s.to_records()}
+    assert ("m", "sust") in got and ("l", "sust") in got
+    assert ("m", "sust_same") not in got and ("l", "sust_same") in got
+    assert ("m", "kept_3m") in got and ("l", "kept_3m") in got
+    kept = next(
+        r for r in s.to_records() if r["participant_id"] == "l" and r["outcome"] == "kept_3m"
+    )
+    assert kept["period_start"] == D(2024, 4, 29)
+    with pytest.raises(ib.ImpactBondError, match="not both"):
+        ib.Retention("r", horizon_weeks=13, horizon_months=3)

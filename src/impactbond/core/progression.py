@@ -12,10 +12,36 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import numpy.typing as npt
 
 __all__ = ["progression_steps", "rungs_first_reached"]
+
+
+def _observed_rungs(
+    panel: npt.NDArray[np.int8],
+    rung_table: npt.NDArray[np.int8],
+    window_start: npt.NDArray[np.int64],
+    window_end: npt.NDArray[np.int64],
+    as_of_period: int,
+    block_rows: int,
+) -> Iterator[tuple[int, int, npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]]:
+    """Per row block: the rung of each observed window period (-1 elsewhere),
+    whether the row was ever on the ladder, and its first rung."""
+    n, t_len = panel.shape
+    cols = np.arange(t_len, dtype=np.int64)
+    for b0 in range(0, n, block_rows):
+        b1 = min(b0 + block_rows, n)
+        rung = rung_table[panel[b0:b1].view(np.uint8)].astype(np.int64)
+        end = np.minimum(window_end[b0:b1], as_of_period)
+        inside = (cols >= window_start[b0:b1, None]) & (cols < end[:, None])
+        rung = np.where(inside, rung, -1)
+        on = rung >= 0
+        first_rung: npt.NDArray[np.int64] = rung[np.arange(b1 - b0), np.argmax(on, axis=1)]
+        any_on: npt.NDArray[np.bool_] = np.asarray(on.any(axis=1))
+        yield b0, b1, rung, any_on, first_rung
 
 
 def progression_steps(
@@ -50,20 +76,13 @@ def progression_steps(
     The starting rung is the rung of the first observed period in the window
     that is on the ladder; off-ladder periods neither raise nor lower it.
     """
-    n, t_len = panel.shape
+    n = panel.shape[0]
     steps = np.zeros(n, dtype=np.int64)
     reached = np.full(n, -1, dtype=np.int64)
-    cols = np.arange(t_len, dtype=np.int64)
-    for b0 in range(0, n, block_rows):
-        b1 = min(b0 + block_rows, n)
-        rung = rung_table[panel[b0:b1].view(np.uint8)].astype(np.int64)
-        end = np.minimum(window_end[b0:b1], as_of_period)
-        inside = (cols >= window_start[b0:b1, None]) & (cols < end[:, None])
-        rung = np.where(inside, rung, -1)
-        on = rung >= 0
-        any_on = on.any(axis=1)
-        first = np.argmax(on, axis=1)
-        start_rung = np.where(any_on, rung[np.arange(b1 - b0), first], 0)
+    for b0, b1, rung, any_on, first_rung in _observed_rungs(
+        panel, rung_table, window_start, window_end, as_of_period, block_rows
+    ):
+        start_rung = np.where(any_on, first_rung, 0)
         top = rung.max(axis=1)
         top_at = np.argmax(rung == top[:, None], axis=1)
         climbed = np.where(any_on, top - start_rung, 0)
@@ -88,19 +107,13 @@ def rungs_first_reached(
     at or below the starting rung).  The number of non-negative entries in a
     row equals :func:`progression_steps`'s ``steps``.
     """
-    n, t_len = panel.shape
+    n = panel.shape[0]
     n_rungs = int(rung_table.max()) + 1 if rung_table.max() >= 0 else 0
     out = np.full((n, n_rungs), -1, dtype=np.int64)
-    cols = np.arange(t_len, dtype=np.int64)
-    for b0 in range(0, n, block_rows):
-        b1 = min(b0 + block_rows, n)
-        rung = rung_table[panel[b0:b1].view(np.uint8)].astype(np.int64)
-        end = np.minimum(window_end[b0:b1], as_of_period)
-        inside = (cols >= window_start[b0:b1, None]) & (cols < end[:, None])
-        rung = np.where(inside, rung, -1)
-        on = rung >= 0
-        any_on = on.any(axis=1)
-        start_rung = np.where(any_on, rung[np.arange(b1 - b0), np.argmax(on, axis=1)], n_rungs)
+    for b0, b1, rung, any_on, first_rung in _observed_rungs(
+        panel, rung_table, window_start, window_end, as_of_period, block_rows
+    ):
+        start_rung = np.where(any_on, first_rung, n_rungs)
         for k in range(n_rungs):
             at_or_above = rung >= k
             first = np.where(at_or_above.any(axis=1), np.argmax(at_or_above, axis=1), -1)

@@ -210,6 +210,12 @@ class Contract:
         if errors:
             raise InvalidContract(f"contract {self.id} has {len(errors)} problems", errors=errors)
 
+    def _repr_html_(self) -> str:
+        """Parties, cohorts and prices as HTML, for notebooks."""
+        from impactbond.render import contract_html
+
+        return contract_html(self)
+
     def cohort(self, label: str) -> CohortTerms:
         """The terms of one cohort."""
         for c in self.cohorts:

@@ -38,10 +38,28 @@ __all__ = [
     "employment_months",
     "monthly_quantities",
     "spell_weights",
+    "status_weight_table",
     "weekly_window",
 ]
 
 I64 = npt.NDArray[np.int64]
+
+
+def status_weight_table(weights: Weights) -> tuple[I64, int]:
+    """Integer weight numerator by status code (int64[256]) over one common denominator.
+
+    >>> from impactbond.domain.outcome import to_weights
+    >>> table, den = status_weight_table(to_weights({"employed": 1, "subsidised_employment": "1/2"}))
+    >>> table[1], table[2], den
+    (np.int64(2), np.int64(1), 2)
+    """
+    den = 1
+    for _, w in weights:
+        den = math.lcm(den, w.denominator)
+    table = np.zeros(256, dtype=np.int64)
+    for status, w in weights:
+        table[int(status)] = w.numerator * (den // w.denominator)
+    return table, den
 
 
 def spell_weights(
@@ -52,12 +70,7 @@ def spell_weights(
     weight = status weight x min(hours, norm) / norm (hours weighting only when
     ``hours_norm`` is set and the spell has hours; otherwise full time).
     """
-    den = 1
-    for _, w in weights:
-        den = math.lcm(den, w.denominator)
-    table = np.zeros(256, dtype=np.int64)
-    for status, w in weights:
-        table[int(status)] = w.numerator * (den // w.denominator)
+    table, den = status_weight_table(weights)
     status_num = table[cols.status.astype(np.uint8)]
     if hours_norm is None:
         return status_num, den
@@ -149,12 +162,7 @@ def _weekly_quantities(
     grid = WeeklyGrid.covering(date.fromordinal(lo), date.fromordinal(max(hi, lo + 1)))
     panel = Panel.from_columns(cols, grid, with_employer=False)
     ws, we = weekly_window(grid, window_start, window_end)
-    den = 1
-    for _, w in weights:
-        den = math.lcm(den, w.denominator)
-    table = np.zeros(256, dtype=np.int64)
-    for status, w in weights:
-        table[int(status)] = w.numerator * (den // w.denominator)
+    table, den = status_weight_table(weights)
     # Each week is credited to the calendar month of its Monday.
     mondays = grid.start.toordinal() + 7 * np.arange(grid.n_periods + 1, dtype=np.int64)
     months = month_starts_between(

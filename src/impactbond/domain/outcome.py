@@ -179,7 +179,8 @@ class SustainedEmployment:
     """Employment sustained for ``weeks`` weeks after the job start.
 
     Continuous, where gaps of at most ``allowed_gap_weeks`` do not break the
-    run, or ``cumulative`` (``weeks`` employed weeks in total).
+    run, or ``cumulative`` (``weeks`` employed weeks in total).  With
+    ``same_employer`` only weeks with the employer of the job start count.
     """
 
     id: str = _id_field()
@@ -191,6 +192,7 @@ class SustainedEmployment:
         default=0, validator=v.and_(v.instance_of(int), v.ge(0)), kw_only=True
     )
     cumulative: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
+    same_employer: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     weights: Weights = attrs.field(
         factory=lambda: to_weights(None), converter=to_weights, kw_only=True
     )
@@ -201,16 +203,23 @@ class SustainedEmployment:
 
 @attrs.frozen
 class Retention:
-    """Still employed (or with the same employer) ``horizon_weeks`` after the job start.
+    """Still employed (or with the same employer) at a horizon after the job start.
 
-    People whose horizon lies after ``as_of`` are censored: neither retained
-    nor failures.  The cohort's retention rate is reported in the settlement.
+    The horizon is ``horizon_weeks`` after the job start week or, when
+    ``horizon_months`` is given, the week holding the date that many calendar
+    months after the job start (month ends follow the contract's
+    ``month_rounding``).  People whose horizon lies after ``as_of`` are
+    censored: neither retained nor failures.  The cohort's retention rate is
+    reported in the settlement.
     """
 
     id: str = _id_field()
     clause: str = _clause_field()
     horizon_weeks: int = attrs.field(
         default=26, validator=v.and_(v.instance_of(int), v.gt(0)), kw_only=True
+    )
+    horizon_months: int | None = attrs.field(
+        default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0))), kw_only=True
     )
     same_employer: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     weights: Weights = attrs.field(
@@ -219,6 +228,22 @@ class Retention:
     window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
     kind: str = attrs.field(default="retention", init=False)
     unit: str = attrs.field(default="event", init=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.horizon_months is not None and self.horizon_weeks != 26:
+            raise InvalidContract(
+                "give the retention horizon in weeks or in months, not both",
+                field="horizon_months",
+                clause=self.clause,
+                rule="one horizon per retention outcome",
+            )
+
+    @property
+    def horizon_label(self) -> str:
+        """The horizon in words: ``26 weeks`` or ``6 months``."""
+        if self.horizon_months is not None:
+            return f"{self.horizon_months} months"
+        return f"{self.horizon_weeks} weeks"
 
 
 @attrs.frozen

@@ -36,7 +36,14 @@ from impactbond.finance.savings import (
     round_money,
     share_of,
 )
-from impactbond.finance.waterfall import Guarantee, ReturnCap, TopUp, Waterfall, delivery_fees
+from impactbond.finance.waterfall import (
+    Guarantee,
+    ReturnCap,
+    TopUp,
+    Waterfall,
+    delivery_fees,
+    payments_by_due_date,
+)
 
 __all__ = [
     "CashFlow",
@@ -61,6 +68,7 @@ __all__ = [
     "municipal_net_saving",
     "npv",
     "payback_date",
+    "payments_by_due_date",
     "round_money",
     "share_of",
     "xirr",

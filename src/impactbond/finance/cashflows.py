@@ -27,11 +27,10 @@ Money('0.00', 'EUR')
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
 
 import attrs
 import numpy as np
@@ -93,7 +92,7 @@ class CashFlows:
     def __len__(self) -> int:
         return len(self.party)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[CashFlow]:
         for i in range(len(self)):
             yield CashFlow(
                 self.party[i],

@@ -292,6 +292,13 @@ class EffectTiers:
         pooled_comparison = Fraction(0)
         pooled_treated = Fraction(0)
         for label, (people, with_outcome) in treated.items():
+            if people <= 0 or not 0 <= with_outcome <= people:
+                raise InvalidContract(
+                    f"cohort {label} has {people} people, {with_outcome} with the outcome",
+                    field="treated",
+                    clause=self.clause or None,
+                    rule="a treated cohort has people, and between none and all have the outcome",
+                )
             group = ComparisonGroup.from_counts(people=people, with_outcome=with_outcome)
             comp = comparison[label] if isinstance(comparison, Mapping) else comparison
             rows.append((label, people, group.rate, comp))

@@ -49,6 +49,7 @@ __all__ = [
     "TopUp",
     "Waterfall",
     "delivery_fees",
+    "payments_by_due_date",
 ]
 
 Dated = tuple[date, Money]
@@ -168,6 +169,33 @@ def delivery_fees(contract_value: Money, share: Fraction, dates: Sequence[date])
     return list(zip(dates, allocate(fee, [1] * len(dates)), strict=True))
 
 
+def payments_by_due_date(settlement: Any, *, due_only: bool = False) -> list[Dated]:
+    """A settlement's outcome payments as ``(due date, Money)``, one per due date.
+
+    ``settlement`` is an :class:`impactbond.Settlement`; every accrued line
+    counts (with ``due_only``: only lines due at its ``as_of``), dated on the
+    day it falls due.  The result is what :meth:`Waterfall.run` takes.
+
+    >>> from datetime import date
+    >>> import impactbond as ib
+    >>> contract, people, trajectories = ib.examples.nyborg()
+    >>> s = ib.settle(contract, people, trajectories, as_of=date(2026, 7, 1))
+    >>> payments = payments_by_due_date(s, due_only=True)
+    >>> sum((m for _, m in payments), Money.zero("DKK")) == s.total
+    True
+    """
+    lines = settlement.lines
+    mask = lines.due if due_only else slice(None)
+    days = lines.due_on[mask]
+    amounts = lines.amount_minor[mask]
+    out: list[Dated] = []
+    for day in sorted(set(days.tolist())):
+        minor = int(amounts[days == day].sum())
+        if minor:
+            out.append((date.fromordinal(day), Money.from_minor_units(minor, settlement.currency)))
+    return out
+
+
 def _years(start: date, end: date) -> Decimal:
     return Decimal((end - start).days) / Decimal(365)
 
@@ -238,7 +266,7 @@ class Waterfall:
         ----------
         outcome_payments:
             ``(date, Money)``: what the outcome payer owes for results, e.g.
-            from :meth:`impactbond.Settlement.by_invoice_period`.
+            :func:`payments_by_due_date` of a settlement.
         end:
             The date on which the investor's loss is measured and the
             guarantee pays.

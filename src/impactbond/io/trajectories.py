@@ -67,6 +67,7 @@ __all__ = [
     "participants_to_frame",
     "read_participants",
     "read_spells",
+    "read_spells_and_participants",
     "spells_to_frame",
     "trajectories_from_frame",
     "trajectories_from_rows",
@@ -435,6 +436,58 @@ def _participant(
     except ImpactBondError as error:
         errors.append(_located(error, number, pid))
     return None
+
+
+def read_spells_and_participants(
+    source: Source, *, source_name: str | None = None
+) -> tuple[list[Participant], dict[str, Trajectory]]:
+    """Read one CSV whose spell rows also carry the participant's columns.
+
+    Each row has the spell columns and ``cohort``, ``enrolled`` (and
+    optionally ``referred``, ``exited``); a participant's rows must agree on
+    those.  Returns ``(participants, trajectories)`` in first-seen order.
+
+    >>> import io
+    >>> text = (
+    ...     "participant_id,cohort,enrolled,status,start,end\\n"
+    ...     "P-1,unemployed,2024-03-01,unemployment_benefit,2024-01-01,2024-05-01\\n"
+    ...     "P-1,unemployed,2024-03-01,employed,2024-05-01,\\n"
+    ... )
+    >>> people, trajectories = read_spells_and_participants(io.StringIO(text))
+    >>> people[0].cohort, len(trajectories["P-1"].spells)
+    ('unemployed', 2)
+    """
+    with _reader(source) as (name, handle):
+        name = source_name or name
+        rows = _csv_rows(handle, name, _REQUIRED_SPELL + _REQUIRED_PARTICIPANT[1:])
+    first: dict[str, tuple[int, dict[str, Any]]] = {}
+    errors: list[ImpactBondError] = []
+    fields = [c for c in PARTICIPANT_COLUMNS if c != "participant_id"]
+    for number, row in enumerate(rows, start=1):
+        pid = _text(row.get("participant_id"))
+        if pid is None:
+            continue
+        if pid not in first:
+            first[pid] = (number, row)
+            continue
+        seen_at, seen = first[pid]
+        for column in fields:
+            if _text(row.get(column)) != _text(seen.get(column)):
+                errors.append(
+                    InvalidParticipant(
+                        f"{column} {row.get(column)!r} differs from row {seen_at} "
+                        f"({seen.get(column)!r})",
+                        participant=pid,
+                        row=number,
+                        field=column,
+                        rule="a participant's rows agree on the participant's columns",
+                    )
+                )
+    _raise_collected(name, errors, "participant columns")
+    people = participants_from_rows(
+        [{c: row.get(c) for c in PARTICIPANT_COLUMNS} for _, row in first.values()], source=name
+    )
+    return people, trajectories_from_rows(rows, source=name)
 
 
 def participants_from_rows(rows: Iterable[Row], *, source: str = "<rows>") -> list[Participant]:

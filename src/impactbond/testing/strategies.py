@@ -217,16 +217,22 @@ def caps(
     currency: str = "DKK",
     clause: Strategy[str] | None = None,
 ) -> Strategy[Cap]:
-    """A cap of any scope on known rules and cohorts."""
-    return st.builds(
+    """A cap of any scope on known rules and cohorts (a contract-wide one may be a mix cap)."""
+    common = {
+        "clause": clause if clause is not None else st.just(""),
+        "amount": money(currency),
+        "rules": st.lists(st.sampled_from(rule_ids), unique=True).map(tuple),
+        "cohort": st.none() | st.sampled_from(cohort_labels),
+    }
+    amount_cap = st.builds(Cap, st.just(cap_id), scope=st.sampled_from(list(CapScope)), **common)
+    mix_cap = st.builds(
         Cap,
         st.just(cap_id),
-        clause=clause if clause is not None else st.just(""),
-        scope=st.sampled_from(list(CapScope)),
-        amount=money(currency),
-        rules=st.lists(st.sampled_from(rule_ids), unique=True).map(tuple),
-        cohort=st.none() | st.sampled_from(cohort_labels),
+        scope=st.just(CapScope.CONTRACT),
+        share_of_paid=_fractions(Fraction(1, 100), 1).filter(lambda f: f > 0),
+        **common,
     )
+    return amount_cap | mix_cap
 
 
 def cohort_terms(
