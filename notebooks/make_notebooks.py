@@ -390,10 +390,78 @@ plt.show()""",
     (
         "md",
         """The payer's cost per month achieved lies above the price per month: it
-also carries the retention payments, progression steps and target bonuses.
-A payer who knows the saving per month off benefit (the brochure's net
-savings of DKK 115 million across 29 projects suggest the order of magnitude)
-can read off the prices at which the contract pays for itself.""",
+also carries the retention payments, progression steps and target bonuses.""",
+    ),
+    (
+        "md",
+        """## The payer's net saving and the investor's return
+
+A month in work is a month the municipality does not pay benefit. Assume
+(illustratively) a benefit of DKK 4,500 a week of which the municipality
+carries 70% after state reimbursement (refusion): about DKK 13,650 saved per
+employment month. The payer's net saving is that saving minus every payment.
+The investor pays the programme's cost up front at the contract start and
+receives each payment on its due date; `impactbond.finance.xirr` gives the
+annual return to date (actual/365) and `money_multiple` the money back per
+krone.""",
+    ),
+    (
+        "code",
+        """from impactbond import finance
+
+SAVING_PER_MONTH = Fraction(4500 * 52, 12) * Fraction(7, 10)   # DKK, illustrative
+
+def investor_flows(s):
+    dates = [contract.term_start]
+    values = [-INVESTMENT.amount]
+    for r in s.to_records():
+        if r["due"]:
+            dates.append(r["due_on"])
+            values.append(r["amount"])
+    return dates, values
+
+rows = []
+for price in prices:
+    for cap in caps:
+        s = ib.settle(priced(price, cap), participants, trajectories, as_of=AS_OF)
+        saving = SAVING_PER_MONTH * s.quantity("employment_months")
+        dates, values = investor_flows(s)
+        rows.append({
+            "price": price, "cap": cap,
+            "net_saving": float(saving - Fraction(s.total.amount)),
+            "xirr": finance.xirr(dates, values),
+            "multiple": float(finance.money_multiple(values)),
+        })
+returns = pd.DataFrame(rows)
+net = returns.pivot(index="price", columns="cap", values="net_saving")
+irr = returns.pivot(index="price", columns="cap", values="xirr")
+assert (net.diff(axis=0).dropna() <= 0).all().all()   # dearer months: the payer saves less
+assert (irr.diff(axis=0).dropna() >= 0).all().all()   # ... and the investor earns more
+assert ((returns.multiple > 1) == (returns.xirr > 0)).all()   # gain iff positive return
+returns.pivot(index="price", columns="cap", values="xirr").round(3)""",
+    ),
+    (
+        "code",
+        """fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+for i, cap in enumerate(caps):
+    part = returns[returns.cap == cap]
+    ax.plot(part.net_saving / 1e6, part.xirr * 100, marker="o", color=f"C{i}",
+            label=f"cap DKK {cap:,}")
+ax.axhline(0, color="0.5", linestyle=":", linewidth=1)
+ax.axvline(0, color="0.5", linestyle=":", linewidth=1)
+ax.set_xlabel("payer's net saving to date (DKK million, illustrative saving per month)")
+ax.set_ylabel("investor's return to date (XIRR, % a year)")
+ax.set_title("Each point a price per month: what one side gains, the other pays")
+ax.legend(fontsize="small")
+assert len(ax.lines) == len(caps) + 2
+plt.show()""",
+    ),
+    (
+        "md",
+        """Moving along a line, a higher price moves money from the payer's saving
+to the investor's return; the contract is fair to both where the line
+crosses into the upper right quarter. Returns "to date" are low because the
+register data stop before the last payments fall due.""",
     ),
 ]
 
