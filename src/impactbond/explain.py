@@ -55,6 +55,12 @@ def _clause_ref(s: Settlement, clause_id: str) -> str:
     return f"clause {clause_id}" + (f" «{clause.title}»" if clause is not None else "")
 
 
+def _cap_kind(cap: Any) -> str:
+    """`` [at most 2/5 of paid outcomes]`` for a mix cap, nothing for an amount cap."""
+    share = getattr(cap, "share_of_paid", None)
+    return "" if share is None else f" [at most {share} of paid outcomes]"
+
+
 def statement(s: Settlement) -> str:
     """The settlement statement: parties, achievement, retention, money, exclusions."""
     from impactbond.settle import RetentionFigures
@@ -137,7 +143,7 @@ def statement(s: Settlement) -> str:
             if mask.any():
                 cap_cut = s.lines.amount_before_caps_minor[mask] - s.lines.amount_minor[mask]
                 out.append(
-                    f"  cap {cap.id} ({_clause_ref(s, cap.clause)}) cut "
+                    f"  cap {cap.id} ({_clause_ref(s, cap.clause)}){_cap_kind(cap)} cut "
                     f"{Money.from_minor_units(int(cap_cut.sum()), c.currency)}"
                 )
     out += [
@@ -261,7 +267,7 @@ def explain_participant(s: Settlement, participant_id: str) -> str:
                 if cut_here.any():
                     cut = lines.amount_before_caps_minor[cut_here] - lines.amount_minor[cut_here]
                     out.append(
-                        f"    cut by cap {cap.id} ({_clause_ref(s, cap.clause)}): "
+                        f"    cut by cap {cap.id} ({_clause_ref(s, cap.clause)}){_cap_kind(cap)}: "
                         f"-{Money.from_minor_units(int(cut.sum()), c.currency)}"
                     )
             out.append(f"    paid {paid}, of which due by {s.as_of.isoformat()}: {due}")
