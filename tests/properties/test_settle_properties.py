@@ -8,8 +8,9 @@ from decimal import Decimal
 
 import attrs
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import impactbond as ib
 
@@ -211,3 +212,49 @@ def test_two_halves_add_up_to_the_whole(
     right = ib.settle(contract, people[k:], trajectories[k:], as_of=as_of)
     assert left.total + right.total == whole.total
     assert left.accrued_total + right.accrued_total == whole.accrued_total
+
+
+class MonthlySettlement(RuleBasedStateMachine):
+    """A service settles the same cohort again as time passes (a later ``as_of`` each run).
+
+    What was due stays due, line for line and to the øre: an invoice once sent
+    is never restated by later data of the same trajectories.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.contract: ib.Contract | None = None
+        self.cohort: tuple[list[ib.Participant], list[ib.Trajectory]] | None = None
+        self.as_of = START
+        self.due: dict[tuple[object, ...], int] = {}
+
+    @initialize(contract=contracts(), cohort=cohorts(), start=as_of_dates)
+    def start(
+        self,
+        contract: ib.Contract,
+        cohort: tuple[list[ib.Participant], list[ib.Trajectory]],
+        start: date,
+    ) -> None:
+        self.contract, self.cohort, self.as_of = contract, cohort, start
+
+    @rule(days=st.integers(1, 120))
+    def settle_later(self, days: int) -> None:
+        assert self.contract is not None and self.cohort is not None
+        self.as_of += timedelta(days=days)
+        s = ib.settle(self.contract, *self.cohort, as_of=self.as_of)
+        due_now = {
+            (r["participant_id"], r["rule"], r["period_start"], r["earned_on"]): r["amount"]
+            for r in s.to_records()
+            if r["due"]
+        }
+        for key, amount in self.due.items():
+            assert due_now.get(key) == amount, key
+        self.due = due_now
+
+    @invariant()
+    def due_amounts_are_non_negative(self) -> None:
+        assert all(a >= 0 for a in self.due.values())
+
+
+MonthlySettlement.TestCase.settings = settings(max_examples=25, stateful_step_count=6)
+test_monthly_settlement = MonthlySettlement.TestCase
