@@ -173,7 +173,7 @@ enrolment to `as_of`.""",
         """by_id = {t.participant_id: t for t in trajectories}
 people = sorted(participants, key=lambda p: p.id)
 grid = ib.WeeklyGrid.covering(min(p.enrolled for p in people), AS_OF)
-panel = ib.Panel.from_trajectories([by_id[p.id] for p in people], grid)
+panel = ib.Panel.from_trajectories([by_id[p.id] for p in people], grid, clip=True)
 as_of_week = (AS_OF - grid.start).days // 7
 print(panel.shape, "weeks from", grid.start)
 assert panel.shape == (len(people), grid.n_periods)""",

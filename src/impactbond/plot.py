@@ -209,7 +209,7 @@ def job_spell_survival_of(
         else list(window_end)
     )
     grid = WeeklyGrid.covering(min(starts), as_of)
-    panel = Panel.from_trajectories(list(trajectories), grid, with_employer=False)
+    panel = Panel.from_trajectories(list(trajectories), grid, with_employer=False, clip=True)
     first = np.array([d.toordinal() for d in starts], dtype=np.int64)
     last = np.minimum(np.array([d.toordinal() for d in ends], dtype=np.int64), as_of.toordinal())
     ws, we = weekly_window(grid, first, np.maximum(last, first))

@@ -630,7 +630,8 @@ class _Context:
             grid = WeeklyGrid.covering(
                 date.fromordinal(min(lo, self.as_of.toordinal() - 1)), self.as_of
             )
-            self._panel = Panel.from_columns(self.cols, grid)
+            # The grid spans the windows up to as_of; spells beyond it do not count.
+            self._panel = Panel.from_columns(self.cols, grid, clip=True)
         return self._panel
 
     def as_of_week(self, grid: WeeklyGrid) -> int:

@@ -170,3 +170,20 @@ def test_spell_columns_open_end_and_rows() -> None:
     assert cols.employer.tolist() == [1, 0, 1]
     assert cols.employers == ("", "X")
     assert np.all(cols.end > cols.start)
+
+
+def test_panel_refuses_spells_outside_its_grid_unless_told_to_clip() -> None:
+    t = Trajectory(
+        "a",
+        [Spell("education", D(2023, 12, 1), D(2024, 1, 8)), Spell("employed", D(2024, 1, 8), None)],
+    )
+    grid = WeeklyGrid(D(2024, 1, 1), 2)
+    with pytest.raises(DateOutsideGrid) as err:
+        Panel.from_trajectories([t], grid)
+    assert (err.value.participant, err.value.row, err.value.field) == ("a", 0, "start")
+    # the open employment spell is not "outside": it simply goes on
+    assert Panel.from_trajectories([t], grid, clip=True).status.tolist() == [[3, 1]]
+    late = Trajectory("b", [Spell("employed", D(2024, 1, 1), D(2024, 2, 1))])
+    with pytest.raises(DateOutsideGrid, match="clip=True") as err:
+        Panel.from_trajectories([late], grid)
+    assert err.value.field == "end"

@@ -160,7 +160,7 @@ def _weekly_quantities(
         )
     lo, hi = int(window_start.min()), int(window_end.max())
     grid = WeeklyGrid.covering(date.fromordinal(lo), date.fromordinal(max(hi, lo + 1)))
-    panel = Panel.from_columns(cols, grid, with_employer=False)
+    panel = Panel.from_columns(cols, grid, with_employer=False, clip=True)
     ws, we = weekly_window(grid, window_start, window_end)
     table, den = status_weight_table(weights)
     # Each week is credited to the calendar month of its Monday.

@@ -335,6 +335,26 @@ def _period_index(grid: Grid, days: npt.NDArray[np.int64]) -> npt.NDArray[np.int
     return months - first
 
 
+def _check_inside(cols: SpellColumns, grid: Grid) -> None:
+    """Refuse spells that reach outside the grid (nothing is clipped silently)."""
+    lo, hi = grid.start.toordinal(), grid.end.toordinal()
+    outside = (cols.start < lo) | ((cols.end > hi) & (cols.end != OPEN_END_DAY))
+    if not outside.any():
+        return
+    k = int(np.flatnonzero(outside)[0])
+    row = int(cols.row[k])
+    spell = k - int(np.searchsorted(cols.row, row))
+    raise DateOutsideGrid(
+        f"{int(outside.sum())} spells reach outside the grid {grid.start}..{grid.end}; "
+        f"the first is spell {spell} ({date.fromordinal(int(cols.start[k]))} to "
+        f"{date.fromordinal(int(cols.end[k]))}); pass clip=True to keep the part inside",
+        participant=cols.participant_ids[row],
+        row=spell,
+        field="start" if cols.start[k] < lo else "end",
+        rule="a panel holds spells inside its grid unless told to clip",
+    )
+
+
 @attrs.frozen(eq=False)
 class Panel:
     """The dense participants x periods status matrix, with its grid and ids.
@@ -385,10 +405,18 @@ class Panel:
         *,
         priority: Iterable[Status] = DEFAULT_PRIORITY,
         with_employer: bool = True,
+        clip: bool = False,
     ) -> Panel:
-        """Build the panel from many trajectories without a loop per period."""
+        """Build the panel from many trajectories without a loop per period.
+
+        Spells reaching outside the grid are an error unless ``clip``.
+        """
         return cls.from_columns(
-            spell_columns(trajectories), grid, priority=priority, with_employer=with_employer
+            spell_columns(trajectories),
+            grid,
+            priority=priority,
+            with_employer=with_employer,
+            clip=clip,
         )
 
     @classmethod
@@ -399,8 +427,16 @@ class Panel:
         *,
         priority: Iterable[Status] = DEFAULT_PRIORITY,
         with_employer: bool = True,
+        clip: bool = False,
     ) -> Panel:
-        """Build the panel from spell columns (vectorised)."""
+        """Build the panel from spell columns (vectorised).
+
+        A spell that reaches outside the grid (an open end does not count) is a
+        :class:`~impactbond.errors.DateOutsideGrid` error unless ``clip`` says
+        to keep only the part inside.
+        """
+        if not clip:
+            _check_inside(cols, grid)
         n, t_len = cols.n_rows, grid.n_periods
         first = np.clip(_period_index(grid, cols.start), 0, t_len)
         last = np.clip(_period_index(grid, cols.end - 1) + 1, 0, t_len)
