@@ -972,6 +972,25 @@ def _bonus_lines(
         )
 
 
+def _round_split(whole: I64, rest: I64, den: int, rounding: Rounding) -> I64:
+    """Round ``whole + rest / den`` (``0 <= rest < den``, amounts >= 0) to an integer.
+
+    Integer arithmetic only; ``rest >= den - rest`` stands for ``2 rest >= den``
+    so nothing overflows.
+    """
+    above, tie = rest > den - rest, rest == den - rest
+    if rounding is Rounding.DOWN:
+        bump = np.zeros(len(whole), dtype=bool)
+    elif rounding is Rounding.UP:
+        bump = rest > 0
+    elif rounding is Rounding.HALF_UP:
+        bump = above | tie
+    else:
+        bump = above | (tie & (whole % 2 == 1))
+    result: I64 = whole + bump.astype(np.int64)
+    return result
+
+
 def _round(contract: Contract, d: dict[str, I64], order: I64) -> I64:
     """Exact amounts rounded once, at the contract's stage, by cumulative rounding.
 
@@ -979,6 +998,11 @@ def _round(contract: Contract, d: dict[str, I64], order: I64) -> I64:
     running exact sum is rounded and each line gets the difference, so the
     lines add up to the rounded group total and an earlier line never changes
     when later lines arrive.
+
+    Each exact amount ``num / common`` is split into whole minor units and a
+    remainder below ``common``; running sums of the two parts stay within
+    int64 where the full numerators would not.  Python integers are used only
+    when even one line's numerator could leave int64.
     """
     n = len(order)
     if n == 0:
@@ -987,25 +1011,36 @@ def _round(contract: Contract, d: dict[str, I64], order: I64) -> I64:
     for den in set(d["quantity_den"].tolist()):
         common = math.lcm(common, int(den))
     scale = common // d["quantity_den"].astype(object)
-    # Exact amounts over `common`; int64 when even the grand total cannot overflow.
-    bound = int(np.abs(d["quantity_num"]).max()) * int(d["price"].max()) * int(scale.max()) * n
-    if bound < 2**62:
-        exact: npt.NDArray[Any] = d["quantity_num"] * d["price"] * scale.astype(np.int64)
-    else:
-        exact = d["quantity_num"].astype(object) * d["price"].astype(object) * scale
     rounding: Rounding = contract.rounding
     stage = contract.rounding_stage
     if stage is RoundingStage.LINE:
-        return round_fraction_to_minor(exact, common, rounding)
-    if stage is RoundingStage.PARTICIPANT:
+        groups = np.arange(n, dtype=np.int64)
+    elif stage is RoundingStage.PARTICIPANT:
         groups = d["participant"] * (len(contract.payment_rules) + 1) + d["rule"]
         groups = np.where(d["participant"] < 0, -1 - d["rule"], groups)
     else:
         groups = d["invoice_period"]
     idx = np.lexsort((order, groups))
-    running = _group_cumsum(exact[idx], groups[idx])
-    rounded = round_fraction_to_minor(running, common, rounding)
-    starts = np.r_[True, groups[idx][1:] != groups[idx][:-1]]
+    g = groups[idx]
+    # The largest line numerator, estimated in floats with a wide margin (only
+    # chooses the path; the arithmetic itself is exact).
+    line_bound = float(
+        np.max(
+            np.abs(d["quantity_num"]).astype(np.float64)
+            * d["price"].astype(np.float64)
+            * scale.astype(np.float64)
+        )
+    )
+    if line_bound < 2.0**60 and n * common < 2**62:
+        exact = (d["quantity_num"] * d["price"] * scale.astype(np.int64))[idx]
+        whole, rest = np.divmod(exact, np.int64(common))
+        whole, rest = _group_cumsum(whole, g), _group_cumsum(rest, g)
+        whole, rest = whole + rest // common, rest % common
+        rounded = _round_split(whole, rest, common, rounding)
+    else:
+        exact_obj = d["quantity_num"].astype(object) * d["price"].astype(object) * scale
+        rounded = round_fraction_to_minor(_group_cumsum(exact_obj[idx], g), common, rounding)
+    starts = np.r_[True, g[1:] != g[:-1]]
     previous = np.where(starts, 0, np.r_[0, rounded[:-1]])
     out = np.empty(n, dtype=np.int64)
     out[idx] = rounded - previous
