@@ -56,7 +56,18 @@ from impactbond.domain.outcome import (
     Weights,
     Window,
 )
-from impactbond.domain.payment import Cap, CapScope, PaymentRule, PricePerUnit, TargetBonus
+from impactbond.domain.payment import (
+    ActivityFee,
+    Cap,
+    CapScope,
+    EffectTierPayment,
+    FixedFee,
+    PaymentRule,
+    PricePerUnit,
+    SavingsSharePayment,
+    TargetBonus,
+)
+from impactbond.domain.terms import Financing
 from impactbond.money import Money, Rounding, RoundingStage
 from impactbond.status import Status
 
@@ -254,10 +265,64 @@ def describe_outcome(outcome: Outcome) -> str:
     )
 
 
+def _percent(q: Fraction) -> str:
+    return f"{float(q * 100):g} %"
+
+
+def _cohorts_words(cohorts: tuple[str, ...]) -> str:
+    return ", ".join(cohorts) if cohorts else "all cohorts"
+
+
+def _effect_words(contract: Contract, rule: EffectTierPayment) -> str:
+    tiers = "; ".join(
+        f"{_percent(t.from_effect)}"
+        + (f" to {_percent(t.to_effect)}" if t.to_effect is not None else " or more")
+        + f": {_money(t.payment)}"
+        for t in rule.tiers
+    )
+    per = " per participant" if rule.per_participant else " per cohort"
+    if rule.comparison_rate is not None:
+        against = f"a comparison rate of {_percent(rule.comparison_rate)}"
+        if rule.comparison_source:
+            against += f" ({rule.comparison_source})"
+    else:
+        against = "a comparison panel"
+    gates = f"gate {_percent(rule.gate)} per cohort"
+    if rule.pooled_gate is not None:
+        gates += f" or {_percent(rule.pooled_gate)} pooled"
+    when = _day(rule.measured_on) if rule.measured_on else "the settlement date"
+    return (
+        f"by the relative {rule.direction} in the share with {rule.outcome} against {against}, "
+        f"measured on {when}; {gates}; tiers{per}: {tiers}"
+    )
+
+
+def _savings_words(contract: Contract, rule: SavingsSharePayment) -> str:
+    parts = []
+    if rule.tax_gain_per_person is not None:
+        parts.append(f"tax gain {_money(rule.tax_gain_per_person)}")
+    if rule.transfer_change_per_person is not None:
+        parts.append(f"change in transfers {_money(rule.transfer_change_per_person)}")
+    for b in rule.benefit_savings:
+        refusion = " net of refusion" if any(r.benefit == b.benefit for r in rule.refusion) else ""
+        parts.append(
+            f"{_number(b.weeks_per_person)} weeks of {b.benefit} avoided at "
+            f"{_money(b.weekly_rate)} a week{refusion}"
+        )
+    per_person = rule.saving_per_person(contract.currency)
+    exact = "" if per_person.denominator == 1 else " (rounded for display)"
+    saving = Money.from_minor_units(round(per_person), contract.currency)
+    return (
+        f"{_percent(rule.share)} of the net saving per person against the control group, "
+        f"{_money(saving)}{exact} ({'; '.join(parts) or 'no items'}), times the participants, "
+        f"measured on {_day(rule.measured_on)}"
+    )
+
+
 def _rule_words(contract: Contract, rule: PaymentRule) -> tuple[str, ...]:
-    outcome = contract.outcome(rule.outcome)
+    clause = _clause_ref(contract, rule.clause)
     if isinstance(rule, PricePerUnit):
-        cohorts = ", ".join(rule.cohorts) if rule.cohorts else "all cohorts"
+        outcome = contract.outcome(rule.outcome)
         limit = (
             "-"
             if rule.max_units_per_participant is None
@@ -266,18 +331,42 @@ def _rule_words(contract: Contract, rule: PaymentRule) -> tuple[str, ...]:
         return (
             rule.id,
             f"{_money(rule.price)} per {outcome.unit} of {rule.outcome}",
-            cohorts,
+            _cohorts_words(rule.cohorts),
             limit,
-            _clause_ref(contract, rule.clause),
+            clause,
         )
-    assert isinstance(rule, TargetBonus)
+    if isinstance(rule, TargetBonus):
+        outcome = contract.outcome(rule.outcome)
+        return (
+            rule.id,
+            f"{_money(rule.bonus)} once, when the cohort reaches {_number(rule.target)} "
+            f"{outcome.unit}s of {rule.outcome}",
+            rule.cohort,
+            "-",
+            clause,
+        )
+    if isinstance(rule, EffectTierPayment):
+        top = rule.tiers[-1].payment
+        limit = f"{_money(top)}{' per participant' if rule.per_participant else ''}"
+        return (rule.id, _effect_words(contract, rule), _cohorts_words(rule.cohorts), limit, clause)
+    if isinstance(rule, SavingsSharePayment):
+        return (rule.id, _savings_words(contract, rule), _cohorts_words(rule.cohorts), "-", clause)
+    if isinstance(rule, FixedFee):
+        paid = ", ".join(f"{_money(i.amount)} on {_day(i.on)}" for i in rule.instalments)
+        return (
+            rule.id,
+            f"a fixed fee to the {rule.payee}: {paid}",
+            rule.cohort or contract.cohorts[0].label,
+            "-",
+            clause,
+        )
+    assert isinstance(rule, ActivityFee)
     return (
         rule.id,
-        f"{_money(rule.bonus)} once, when the cohort reaches {_number(rule.target)} "
-        f"{outcome.unit}s of {rule.outcome}",
-        rule.cohort,
+        f"{_money(rule.fee)} per participant enrolled, to the {rule.payee}, on enrolment",
+        _cohorts_words(rule.cohorts),
         "-",
-        _clause_ref(contract, rule.clause),
+        clause,
     )
 
 
@@ -286,7 +375,49 @@ def _cap_words(contract: Contract, cap: Cap) -> tuple[str, ...]:
     if cap.cohort is not None:
         scope += f" ({cap.cohort} only)"
     rules = ", ".join(cap.rules) if cap.rules else "all payment rules"
-    return (cap.id, _money(cap.amount), scope, rules, _clause_ref(contract, cap.clause))
+    amount = _money(cap.amount)
+    if cap.share_of_paid is not None:
+        amount += f", and at most {_percent(cap.share_of_paid)} of all money paid"
+    return (cap.id, amount, scope, rules, _clause_ref(contract, cap.clause))
+
+
+def _financing_paragraphs(contract: Contract, f: Financing) -> tuple[str, ...]:
+    out = [
+        "The investor funds the provider: "
+        + ", ".join(f"{_money(i.amount)} on {_day(i.on)}" for i in f.investments)
+        + "."
+    ]
+    if f.delivery_fee is not None:
+        d = f.delivery_fee
+        out.append(
+            f"A delivery fee of {_percent(d.share)} of the contract value {_money(d.contract_value)} "
+            f"is paid to the provider on {', '.join(_day(x) for x in d.dates)} "
+            f"({_clause_ref(contract, d.clause)})."
+        )
+    if f.top_up is not None:
+        out.append(
+            f"{f.top_up.fund} pays {_percent(f.top_up.share)} of every outcome payment, "
+            f"the outcome payer the rest ({_clause_ref(contract, f.top_up.clause)})."
+        )
+    if f.return_cap is not None:
+        r = f.return_cap
+        limits = []
+        if r.irr is not None:
+            limits.append(f"an IRR of {_percent(r.irr)} a year")
+        if r.multiple is not None:
+            limits.append(f"{_number(r.multiple)} times the money invested")
+        out.append(
+            f"The investor receives at most {' and at most '.join(limits)}; outcome payments "
+            f"above the cap stay with the payers ({_clause_ref(contract, r.clause)})."
+        )
+    if f.guarantee is not None:
+        g = f.guarantee
+        limit = "" if g.limit is None else f", up to {_money(g.limit)}"
+        out.append(
+            f"{g.guarantor} covers {_percent(g.share)} of the investor's loss{limit} "
+            f"({_clause_ref(contract, g.clause)})."
+        )
+    return tuple(out)
 
 
 def _cohort_row(contract: Contract, c: CohortTerms) -> tuple[str, ...]:
@@ -369,6 +500,13 @@ def _document(contract: Contract) -> tuple[str, tuple[_Section, ...]]:
                         tuple(_cap_words(c, k) for k in c.caps),
                     ),
                 ),
+            )
+        )
+    if c.financing is not None:
+        sections.append(
+            _Section(
+                "Financing",
+                tuple(_Paragraph(t) for t in _financing_paragraphs(c, c.financing)),
             )
         )
     s = c.schedule

@@ -40,9 +40,18 @@ from impactbond.domain.outcome import (
     Window,
 )
 from impactbond.domain.participant import Participant
-from impactbond.domain.payment import CapScope, PricePerUnit, TargetBonus
+from impactbond.domain.payment import (
+    ActivityFee,
+    CapScope,
+    EffectTierPayment,
+    FixedFee,
+    PricePerUnit,
+    SavingsSharePayment,
+    TargetBonus,
+)
 from impactbond.domain.trajectory import Panel, SpellColumns, Trajectory, spell_columns
 from impactbond.errors import AmbiguousDate, SettlementError, UnknownParticipant
+from impactbond.finance.effect import ComparisonGroup, EffectTiers
 from impactbond.money import Money, Rounding, RoundingStage, round_fraction_to_minor
 from impactbond.status import Status
 
@@ -157,7 +166,9 @@ class Lines:
     """The settlement's payment lines, as columns.
 
     ``participant`` indexes :attr:`Settlement.participant_ids` (-1 for a
-    cohort-level line such as a target bonus); ``outcome``, ``rule`` and
+    cohort-level line such as a target bonus, an effect or savings payment or
+    a fixed fee); ``outcome`` (-1: a fee or savings line, priced on no
+    outcome), ``rule`` and
     ``cut_by`` index the contract's outcomes, payment rules and caps (-1: no
     cap cut the line).  Quantities are ``quantity_num / quantity_den``;
     money is in minor units (øre).
@@ -315,11 +326,12 @@ class Settlement:
             p = int(ln.participant[i])
             rule = c.payment_rules[int(ln.rule[i])]
             cut = int(ln.cut_by[i])
+            oi = int(ln.outcome[i])
             out.append(
                 {
                     "participant_id": ids[p] if p >= 0 else None,
                     "cohort": c.cohorts[int(ln.cohort[i])].label,
-                    "outcome": c.outcomes[int(ln.outcome[i])].id,
+                    "outcome": c.outcomes[oi].id if oi >= 0 else None,
                     "rule": rule.id,
                     "clause": rule.clause,
                     "period_start": date.fromordinal(int(ln.period_start[i])),
@@ -972,6 +984,175 @@ def _bonus_lines(
         )
 
 
+def _cohort_line(
+    draft: _Draft, *, rule: int, outcome: int, cohort: int, day: int, num: int, den: int, price: int
+) -> None:
+    draft.add(
+        participant=np.array([-1]),
+        outcome=np.array([outcome]),
+        rule=np.array([rule]),
+        earned_on=np.array([day]),
+        period_start=np.array([day]),
+        period_end=np.array([day + 1]),
+        quantity_num=np.array([num]),
+        quantity_den=np.array([den]),
+        price=np.array([price]),
+        cohort=np.array([cohort]),
+    )
+
+
+Comparison = Mapping[str, ComparisonGroup | tuple[int, int]]
+
+
+def _comparison_groups(
+    rule: EffectTierPayment, labels: list[str], comparison: Any
+) -> dict[str, ComparisonGroup]:
+    """The comparison group of each cohort: from ``settle(comparison=...)`` or the contract."""
+    if comparison is not None:
+        if isinstance(comparison, Mapping):
+            out = {}
+            for label in labels:
+                if label not in comparison:
+                    raise SettlementError(
+                        f"the comparison has no group for cohort {label!r}",
+                        field="comparison",
+                        clause=rule.clause or None,
+                        rule="a comparison names a group for every cohort the rule measures",
+                    )
+                g = comparison[label]
+                out[label] = (
+                    g
+                    if isinstance(g, ComparisonGroup)
+                    else ComparisonGroup.from_counts(people=g[0], with_outcome=g[1])
+                )
+            return out
+        group = ComparisonGroup.from_settlement(comparison, rule.outcome, "comparison panel")
+        return dict.fromkeys(labels, group)
+    if rule.comparison_rate is None:
+        raise SettlementError(
+            f"rule {rule.id} has no comparison rate and settle() was given no comparison",
+            field="comparison",
+            clause=rule.clause or None,
+            rule="an effect is measured against a published rate or a comparison panel",
+        )
+    group = ComparisonGroup(rule.comparison_rate, rule.comparison_people, rule.comparison_source)
+    return dict.fromkeys(labels, group)
+
+
+def _design_lines(
+    contract: Contract,
+    results: dict[str, OutcomeResult],
+    settled: Sequence[Participant],
+    cohort_of_row: I64,
+    draft: _Draft,
+    as_of: date,
+    comparison: Any,
+) -> None:
+    """Lines of effect tiers, savings shares, fixed and activity fees."""
+    labels = [c.label for c in contract.cohorts]
+    outcome_index = {o.id: i for i, o in enumerate(contract.outcomes)}
+    people = np.bincount(cohort_of_row, minlength=len(labels)) if len(settled) else None
+    counts = [int(people[ci]) if people is not None else 0 for ci in range(len(labels))]
+    for ri, rule in enumerate(contract.payment_rules):
+        if isinstance(rule, EffectTierPayment):
+            day = rule.measured_on or as_of
+            if day > as_of:
+                continue
+            mine = [
+                (ci, label)
+                for ci, label in enumerate(labels)
+                if rule.applies_to(label) and counts[ci] > 0
+            ]
+            if not mine:
+                continue
+            res = results[rule.outcome]
+            had = res.total_num > 0
+            treated = {
+                label: (counts[ci], int((had & (cohort_of_row == ci)).sum())) for ci, label in mine
+            }
+            groups = _comparison_groups(rule, [label for _, label in mine], comparison)
+            tiers = EffectTiers(
+                rule.id,
+                clause=rule.clause,
+                direction=rule.direction,
+                tiers=rule.table,
+                gate=rule.gate,
+                pooled_gate=rule.pooled_gate,
+            )
+            result = tiers.evaluate(treated, groups)
+            for (ci, _), effect in zip(mine, result.cohorts, strict=True):
+                if effect.payment.amount <= 0:
+                    continue
+                _cohort_line(
+                    draft,
+                    rule=ri,
+                    outcome=outcome_index[rule.outcome],
+                    cohort=ci,
+                    day=day.toordinal(),
+                    num=counts[ci] if rule.per_participant else 1,
+                    den=1,
+                    price=effect.payment.minor_units,
+                )
+        elif isinstance(rule, SavingsSharePayment):
+            if rule.measured_on > as_of:
+                continue
+            saving = rule.saving_per_person(contract.currency) * rule.share
+            if saving <= 0:
+                continue
+            for ci, label in enumerate(labels):
+                if not rule.applies_to(label) or counts[ci] == 0:
+                    continue
+                # The unit price is the shared saving per person when it is a whole
+                # number of minor units; otherwise one minor unit, so that it stays exact.
+                whole = saving.denominator == 1
+                quantity = counts[ci] * (Fraction(1) if whole else saving)
+                _cohort_line(
+                    draft,
+                    rule=ri,
+                    outcome=-1,
+                    cohort=ci,
+                    day=rule.measured_on.toordinal(),
+                    num=quantity.numerator,
+                    den=quantity.denominator,
+                    price=int(saving) if whole else 1,
+                )
+        elif isinstance(rule, FixedFee):
+            ci = labels.index(rule.cohort) if rule.cohort is not None else 0
+            for item in rule.instalments:
+                if item.on < as_of and item.amount.amount > 0:
+                    _cohort_line(
+                        draft,
+                        rule=ri,
+                        outcome=-1,
+                        cohort=ci,
+                        day=item.on.toordinal(),
+                        num=1,
+                        den=1,
+                        price=item.amount.minor_units,
+                    )
+        elif isinstance(rule, ActivityFee):
+            allowed = np.array([rule.applies_to(label) for label in labels], dtype=bool)
+            enrolled = np.array([p.enrolled.toordinal() for p in settled], dtype=np.int64)
+            rows = np.flatnonzero(
+                allowed[cohort_of_row] & (enrolled < as_of.toordinal())
+                if len(settled)
+                else np.zeros(0, dtype=bool)
+            )
+            k = len(rows)
+            draft.add(
+                participant=rows,
+                outcome=np.full(k, -1),
+                rule=np.full(k, ri),
+                earned_on=enrolled[rows],
+                period_start=enrolled[rows],
+                period_end=enrolled[rows] + 1,
+                quantity_num=np.ones(k, dtype=np.int64),
+                quantity_den=np.ones(k, dtype=np.int64),
+                price=np.full(k, rule.fee.minor_units),
+                cohort=cohort_of_row[rows],
+            )
+
+
 def _round_split(whole: I64, rest: I64, den: int, rounding: Rounding) -> I64:
     """Round ``whole + rest / den`` (``0 <= rest < den``, amounts >= 0) to an integer.
 
@@ -1158,6 +1339,7 @@ def settle(
     *,
     as_of: date,
     events: Mapping[str, Iterable[tuple[str, date]]] | None = None,
+    comparison: Settlement | Comparison | None = None,
 ) -> Settlement:
     """Evaluate ``contract`` on the participants' trajectories at ``as_of``.
 
@@ -1172,6 +1354,12 @@ def settle(
     events:
         Outcomes recorded as dated events, ``{participant_id: [(name, date), ...]}``,
         for :class:`~impactbond.domain.outcome.RecordedEvent` outcomes.
+    comparison:
+        The counterfactual of :class:`~impactbond.domain.payment.EffectTierPayment`
+        rules, instead of the contract's published rate: a Settlement of a
+        comparison panel under the same outcomes (its share of people with
+        the outcome), or per cohort a
+        :class:`~impactbond.finance.ComparisonGroup` or ``(people, with_outcome)``.
     as_of:
         The evaluation date.  Days before ``as_of`` are observed; money is due
         when its invoice period has closed and the verification lag has
@@ -1219,6 +1407,7 @@ def settle(
     draft = _Draft()
     _price_lines(contract, results, cohort_of_row, draft)
     _bonus_lines(contract, results, cohort_of_row, draft)
+    _design_lines(contract, results, settled, cohort_of_row, draft, as_of, comparison)
     d = draft.arrays()
     # Earning order: date, then participant (cohort-level lines last), then rule.
     n_people = len(settled)

@@ -17,7 +17,15 @@ from attrs import validators as v
 
 from impactbond.calendar import MonthRounding, add_months
 from impactbond.domain.outcome import Outcome
-from impactbond.domain.payment import Cap, PaymentRule, PaymentSchedule, PricePerUnit, TargetBonus
+from impactbond.domain.payment import (
+    Cap,
+    FixedFee,
+    PaymentRule,
+    PaymentSchedule,
+    TargetBonus,
+    references,
+)
+from impactbond.domain.terms import Financing
 from impactbond.errors import ImpactBondError, InvalidContract
 from impactbond.money import Money, Rounding, RoundingStage
 from impactbond.status import Status
@@ -116,29 +124,24 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
             )
     money: list[tuple[str, str, Money]] = []
     for rule in contract.payment_rules:
-        if rule.outcome not in outcome_ids:
+        refs = references(rule)
+        for outcome in refs.outcomes:
+            if outcome not in outcome_ids:
+                bad(
+                    f"rule {rule.id} prices unknown outcome {outcome!r}",
+                    field="outcome",
+                    clause=rule.clause or None,
+                )
+        unknown = [c for c in refs.cohorts if c not in cohort_labels]
+        if unknown:
+            field = "cohort" if isinstance(rule, TargetBonus | FixedFee) else "cohorts"
+            named = repr(unknown[0]) if field == "cohort" else str(unknown)
             bad(
-                f"rule {rule.id} prices unknown outcome {rule.outcome!r}",
-                field="outcome",
+                f"rule {rule.id} names unknown {field} {named}",
+                field=field,
                 clause=rule.clause or None,
             )
-        if isinstance(rule, PricePerUnit):
-            unknown = [c for c in rule.cohorts if c not in cohort_labels]
-            if unknown:
-                bad(
-                    f"rule {rule.id} names unknown cohorts {unknown}",
-                    field="cohorts",
-                    clause=rule.clause or None,
-                )
-            money.append((rule.id, rule.clause, rule.price))
-        elif isinstance(rule, TargetBonus):
-            if rule.cohort not in cohort_labels:
-                bad(
-                    f"rule {rule.id} names unknown cohort {rule.cohort!r}",
-                    field="cohort",
-                    clause=rule.clause or None,
-                )
-            money.append((rule.id, rule.clause, rule.bonus))
+        money += [(rule.id, rule.clause, amount) for amount in refs.amounts]
     for cap in contract.caps:
         money.append((cap.id, cap.clause, cap.amount))
         unknown = [r for r in cap.rules if r not in rule_ids]
@@ -154,6 +157,8 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                 field="cohort",
                 clause=cap.clause or None,
             )
+    if contract.financing is not None:
+        money += [(f"financing.{what}", c, m) for what, c, m in contract.financing.amounts()]
     for item_id, clause, amount in money:
         if amount.currency != contract.currency:
             bad(
@@ -202,6 +207,10 @@ class Contract:
     clauses: tuple[Clause, ...] = attrs.field(factory=tuple, converter=tuple)
     month_rounding: MonthRounding = attrs.field(default=MonthRounding.DOWN, converter=MonthRounding)
     description: str = attrs.field(default="", validator=v.instance_of(str))
+    financing: Financing | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(Financing))
+    )
+    """How the contract is financed (investment, top-up, return cap, guarantee, fees)."""
 
     def __attrs_post_init__(self) -> None:
         errors = _collect(self)

@@ -41,6 +41,7 @@ from impactbond.finance.waterfall import (
     ReturnCap,
     TopUp,
     Waterfall,
+    cash_flows,
     delivery_fees,
     payments_by_due_date,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "TierTable",
     "TopUp",
     "Waterfall",
+    "cash_flows",
     "delivery_fees",
     "irr",
     "money_multiple",

@@ -26,13 +26,14 @@ GBP 2,000.00
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
 import attrs
 from attrs import validators as v
 
+from impactbond.domain.terms import Tier, TierTable
 from impactbond.errors import InvalidContract
 from impactbond.money import Money
 
@@ -52,98 +53,6 @@ def _fraction(value: Any) -> Fraction:
 
 def _optional_fraction(value: Any) -> Fraction | None:
     return None if value is None else _fraction(value)
-
-
-@attrs.frozen
-class Tier:
-    """Effects in ``[from_effect, to_effect)`` pay ``payment`` (``to_effect=None``: no upper end)."""
-
-    from_effect: Fraction = attrs.field(converter=_fraction)
-    to_effect: Fraction | None = attrs.field(converter=_optional_fraction)
-    payment: Money = attrs.field(validator=v.instance_of(Money))
-
-
-def _tiers(value: Iterable[Any]) -> tuple[Tier, ...]:
-    return tuple(t if isinstance(t, Tier) else Tier(*t) for t in value)
-
-
-@attrs.frozen
-class TierTable:
-    """A monotone table from effect sizes to payments.
-
-    Tiers are listed from the lowest effect up, follow each other without gaps
-    or overlaps, and pay more (or the same) the higher they lie; effects above
-    a bounded top tier pay the top tier.  An effect below the first tier pays
-    nothing.  A table that breaks any of this raises
-    :class:`~impactbond.errors.InvalidContract` naming the clause.
-
-    >>> from fractions import Fraction as F
-    >>> from impactbond.errors import InvalidContract
-    >>> try:
-    ...     TierTable([Tier(F(0), F(1, 5), Money(2000, "GBP")),
-    ...                Tier(F(1, 5), None, Money(1000, "GBP"))], clause="6.2")
-    ... except InvalidContract as err:
-    ...     print(err.clause, "|", err.rule)
-    6.2 | a tier table is monotone: a higher effect never pays less
-    """
-
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
-    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
-
-    def __attrs_post_init__(self) -> None:
-        def bad(message: str, rule: str) -> InvalidContract:
-            return InvalidContract(message, field="tiers", clause=self.clause or None, rule=rule)
-
-        if not self.tiers:
-            raise bad("a tier table has at least one tier", "a tier table is not empty")
-        currencies = {t.payment.currency for t in self.tiers}
-        if len(currencies) > 1:
-            raise bad(f"tiers pay in {sorted(currencies)}", "one tier table, one currency")
-        for t in self.tiers:
-            if t.payment.amount < 0:
-                raise bad(
-                    f"tier from {t.from_effect} pays a negative amount", "a payment is zero or more"
-                )
-            if t.to_effect is not None and t.to_effect <= t.from_effect:
-                raise bad(
-                    f"tier {t.from_effect}-{t.to_effect} ends before it starts",
-                    "a tier's upper end lies above its lower end",
-                )
-        for low, high in zip(self.tiers, self.tiers[1:], strict=False):
-            if low.to_effect is None or high.from_effect < low.to_effect:
-                raise bad(
-                    f"tiers from {low.from_effect} and from {high.from_effect} overlap",
-                    "tiers do not overlap",
-                )
-            if high.from_effect > low.to_effect:
-                raise bad(
-                    f"effects in [{low.to_effect}, {high.from_effect}) fall between tiers",
-                    "tiers leave no gaps",
-                )
-            if high.payment < low.payment:
-                raise bad(
-                    f"tier from {high.from_effect} pays {high.payment}, less than the tier "
-                    f"below it ({low.payment})",
-                    "a tier table is monotone: a higher effect never pays less",
-                )
-
-    @property
-    def currency(self) -> str:
-        """The currency of the payments."""
-        return self.tiers[0].payment.currency
-
-    @property
-    def top(self) -> Tier:
-        """The highest tier."""
-        return self.tiers[-1]
-
-    def payment_for(self, effect: Fraction) -> Money:
-        """The payment for an effect size (zero below the first tier)."""
-        paid = Money.zero(self.currency)
-        for t in self.tiers:
-            if effect >= t.from_effect:
-                paid = t.payment
-        return paid
 
 
 @attrs.frozen

@@ -22,8 +22,7 @@ Money('173700.00', 'DKK')
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import date
+from collections.abc import Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -31,6 +30,7 @@ import attrs
 import numpy as np
 from attrs import validators as v
 
+from impactbond.domain.terms import RefusionBand, RefusionSchedule
 from impactbond.errors import InvalidContract, InvalidInput
 from impactbond.money import Money, Rounding, round_fraction_to_minor
 
@@ -70,134 +70,6 @@ def share_of(amount: Money, share: Fraction, rounding: Rounding = Rounding.HALF_
     Money('3519060.00', 'EUR')
     """
     return round_money(amount, share, rounding)
-
-
-@attrs.frozen
-class RefusionBand:
-    """The state's share of a benefit in benefit weeks ``[from_week, to_week]`` (inclusive).
-
-    ``to_week=None``: from ``from_week`` on.
-    """
-
-    from_week: int = attrs.field(validator=v.and_(v.instance_of(int), v.ge(1)))
-    to_week: int | None = attrs.field(validator=v.optional(v.and_(v.instance_of(int), v.ge(1))))
-    share: Fraction = attrs.field(converter=_fraction)
-
-
-def _bands(value: Iterable[Any]) -> tuple[RefusionBand, ...]:
-    out = []
-    for band in value:
-        out.append(band if isinstance(band, RefusionBand) else RefusionBand(*band))
-    return tuple(out)
-
-
-@attrs.frozen
-class RefusionSchedule:
-    """Refusion by benefit week: a dated parameter with the clause (or law) it comes from.
-
-    The bands start at week 1, follow each other without gaps or overlaps, and
-    the last one is open-ended; every share lies in [0, 1].  Otherwise
-    :class:`~impactbond.errors.InvalidContract` names the clause.
-
-    >>> from datetime import date
-    >>> from impactbond.errors import InvalidContract
-    >>> try:
-    ...     RefusionSchedule("sickness_benefit", [(1, 4, "4/5"), (6, None, "1/5")],
-    ...                      valid_from=date(2016, 1, 4), clause="refusion")
-    ... except InvalidContract as err:
-    ...     print(err.message, "|", err.clause)
-    refusion bands leave weeks 5-5 uncovered | refusion
-    """
-
-    benefit: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
-    bands: tuple[RefusionBand, ...] = attrs.field(converter=_bands)
-    valid_from: date = attrs.field(validator=v.instance_of(date), kw_only=True)
-    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
-
-    def __attrs_post_init__(self) -> None:
-        rule = "refusion bands cover every week from week 1 without gaps or overlaps"
-        expected = 1
-        for i, band in enumerate(self.bands):
-            if not 0 <= band.share <= 1:
-                raise InvalidContract(
-                    f"refusion share {band.share} of weeks {band.from_week}- is outside [0, 1]",
-                    field="bands",
-                    clause=self.clause or None,
-                    rule="a refusion share lies between 0 and 1",
-                )
-            if band.from_week > expected:
-                raise InvalidContract(
-                    f"refusion bands leave weeks {expected}-{band.from_week - 1} uncovered",
-                    field="bands",
-                    clause=self.clause or None,
-                    rule=rule,
-                )
-            if band.from_week < expected:
-                raise InvalidContract(
-                    f"refusion bands overlap at week {band.from_week}",
-                    field="bands",
-                    clause=self.clause or None,
-                    rule=rule,
-                )
-            if band.to_week is None:
-                if i != len(self.bands) - 1:
-                    raise InvalidContract(
-                        "only the last refusion band is open-ended",
-                        field="bands",
-                        clause=self.clause or None,
-                        rule=rule,
-                    )
-                return
-            if band.to_week < band.from_week:
-                raise InvalidContract(
-                    f"refusion band {band.from_week}-{band.to_week} ends before it starts",
-                    field="bands",
-                    clause=self.clause or None,
-                    rule=rule,
-                )
-            expected = band.to_week + 1
-        raise InvalidContract(
-            "the last refusion band must be open-ended (to_week = None)",
-            field="bands",
-            clause=self.clause or None,
-            rule=rule,
-        )
-
-    def share_in_week(self, week: int) -> Fraction:
-        """The state's share of the benefit paid in benefit week ``week`` (1 = first)."""
-        if week < 1:
-            raise InvalidInput(f"benefit week {week} is before week 1", field="week")
-        for band in self.bands:
-            if band.to_week is None or week <= band.to_week:
-                return band.share
-        raise AssertionError("unreachable: the last band is open-ended")  # pragma: no cover
-
-    @classmethod
-    def sickness_benefit_example(cls, clause: str = "refusion") -> RefusionSchedule:
-        """Sickness benefit: 80 % in weeks 1-4, 40 % in 5-26, 30 % in 27-52, 20 % from week 53.
-
-        The schedule of the 2016 refusion reform for *sygedagpenge*, as given in
-        the issue that specified this module; check it against the law in force
-        before invoicing on it.
-        """
-        return cls(
-            "sickness_benefit",
-            [(1, 4, "4/5"), (5, 26, "2/5"), (27, 52, "3/10"), (53, None, "1/5")],
-            valid_from=date(2016, 1, 4),
-            clause=clause,
-        )
-
-    @staticmethod
-    def in_force(schedules: Sequence[RefusionSchedule], benefit: str, on: date) -> RefusionSchedule:
-        """The schedule for ``benefit`` in force on ``on`` (latest ``valid_from`` not after it)."""
-        candidates = [s for s in schedules if s.benefit == benefit and s.valid_from <= on]
-        if not candidates:
-            raise InvalidInput(
-                f"no refusion schedule for {benefit} is in force on {on}",
-                field="valid_from",
-                rule="a dated parameter is looked up on a date it covers",
-            )
-        return max(candidates, key=lambda s: s.valid_from)
 
 
 def municipal_net_cost(

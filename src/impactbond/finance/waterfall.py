@@ -37,8 +37,10 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
+import numpy as np
 from attrs import validators as v
 
+from impactbond.domain.terms import Guarantee, ReturnCap, TopUp
 from impactbond.errors import InvalidContract
 from impactbond.finance.cashflows import CashFlows
 from impactbond.money import Money, allocate, allocate_minor
@@ -48,6 +50,7 @@ __all__ = [
     "ReturnCap",
     "TopUp",
     "Waterfall",
+    "cash_flows",
     "delivery_fees",
     "payments_by_due_date",
 ]
@@ -63,87 +66,8 @@ def _optional_fraction(value: Any) -> Fraction | None:
     return None if value is None else _fraction(value)
 
 
-def _share(inst: Any, attribute: attrs.Attribute[Any], value: Fraction | None) -> None:
-    if value is not None and not 0 <= value <= 1:
-        raise InvalidContract(
-            f"{attribute.name} {value} is outside [0, 1]",
-            field=attribute.name,
-            clause=getattr(inst, "clause", "") or None,
-            rule="a share lies between 0 and 100 %",
-        )
-
-
 def _dated(value: Iterable[Any]) -> tuple[Dated, ...]:
     return tuple(sorted(((d, m) for d, m in value), key=lambda dm: dm[0]))
-
-
-@attrs.frozen
-class Guarantee:
-    """A third party covers ``share`` of the investor's loss, up to ``limit``.
-
-    The loss is what the investor paid out minus what it received, at the end
-    of the waterfall; a guarantee pays nothing when there is no loss.
-    """
-
-    guarantor: str = attrs.field(default="guarantor", validator=v.instance_of(str))
-    share: Fraction = attrs.field(default=Fraction(1), converter=_fraction, validator=_share)
-    limit: Money | None = attrs.field(default=None, validator=v.optional(v.instance_of(Money)))
-    clause: str = attrs.field(default="", validator=v.instance_of(str))
-
-    def cover(self, loss: Money) -> Money:
-        """What the guarantor pays for ``loss`` (zero for no loss), rounded down."""
-        if loss.amount <= 0:
-            return Money.zero(loss.currency)
-        f = self.share
-        paid = Money.from_minor_units(
-            loss.minor_units * f.numerator // f.denominator, loss.currency
-        )
-        if self.limit is not None:
-            paid = min(paid, self.limit)
-        return paid
-
-
-@attrs.frozen
-class ReturnCap:
-    """An upper limit on the investor's return: an annual IRR, a money multiple, or both.
-
-    ``irr``: the investor's receipts never lift its XIRR (actual/365) above this
-    rate; ``multiple``: its receipts never pass ``multiple`` times the money it
-    invested (a return on investment of ``multiple - 1``).
-    """
-
-    irr: Fraction | None = attrs.field(default=None, converter=_optional_fraction)
-    multiple: Fraction | None = attrs.field(default=None, converter=_optional_fraction)
-    clause: str = attrs.field(default="", validator=v.instance_of(str))
-
-    def __attrs_post_init__(self) -> None:
-        if self.irr is None and self.multiple is None:
-            raise InvalidContract(
-                "a return cap names an irr, a multiple or both",
-                field="irr",
-                clause=self.clause or None,
-            )
-        if self.irr is not None and self.irr <= -1:
-            raise InvalidContract(
-                f"an IRR cap of {self.irr} is not above -100 %",
-                field="irr",
-                clause=self.clause or None,
-            )
-        if self.multiple is not None and self.multiple < 0:
-            raise InvalidContract(
-                f"a multiple cap of {self.multiple} is negative",
-                field="multiple",
-                clause=self.clause or None,
-            )
-
-
-@attrs.frozen
-class TopUp:
-    """A central fund pays ``share`` of every outcome payment; the local payer the rest."""
-
-    fund: str = attrs.field(default="fund", validator=v.instance_of(str))
-    share: Fraction = attrs.field(default=Fraction(0), converter=_fraction, validator=_share)
-    clause: str = attrs.field(default="", validator=v.instance_of(str))
 
 
 def delivery_fees(contract_value: Money, share: Fraction, dates: Sequence[date]) -> list[Dated]:
@@ -313,3 +237,82 @@ class Waterfall:
             if cover.amount > 0:
                 flows = flows.transfer(g.guarantor, self.investor, last, cover, "guarantee")
         return flows
+
+
+def cash_flows(settlement: Any, *, due_only: bool = False) -> CashFlows:
+    """Every party's dated cash flows under the contract's own ``[financing]`` terms.
+
+    The investor's investments, the delivery fee and the fee rules
+    (:class:`~impactbond.domain.payment.FixedFee`,
+    :class:`~impactbond.domain.payment.ActivityFee` paid to the provider) go
+    to the provider; every other line of the settlement is an outcome payment
+    to the investor, topped up and capped as the terms say; the guarantee
+    settles on the last date.  Parties are named as in the contract.
+
+    Parameters
+    ----------
+    settlement:
+        An :class:`impactbond.Settlement` of a contract with ``financing``.
+    due_only:
+        Count only lines due at the settlement's ``as_of`` (default: every
+        accrued line, dated on its due date).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> import impactbond as ib
+    >>> contract, people, trajectories, events = ib.examples.hybrid()
+    >>> s = ib.settle(contract, people, trajectories, as_of=date(2026, 1, 1), events=events)
+    >>> flows = cash_flows(s)
+    >>> flows.total().amount
+    Decimal('0.00')
+    """
+    from impactbond.domain.payment import ActivityFee, FixedFee
+
+    contract = settlement.contract
+    terms = contract.financing
+    if terms is None:
+        raise InvalidContract(
+            f"contract {contract.id} has no financing terms",
+            field="financing",
+            rule="cash flows need the contract's [financing] table",
+        )
+    to_provider = [
+        isinstance(r, FixedFee | ActivityFee) and r.payee == "provider"
+        for r in contract.payment_rules
+    ]
+    lines = settlement.lines
+    mask = lines.due.copy() if due_only else lines.due | True
+    fee_lines = mask & _rule_mask(lines.rule, to_provider)
+    outcome_lines = mask & ~_rule_mask(lines.rule, to_provider)
+    fees = _by_day(lines.due_on[fee_lines], lines.amount_minor[fee_lines], contract.currency)
+    if terms.delivery_fee is not None:
+        d = terms.delivery_fee
+        fees += delivery_fees(d.contract_value, d.share, list(d.dates))
+    outcomes = _by_day(
+        lines.due_on[outcome_lines], lines.amount_minor[outcome_lines], contract.currency
+    )
+    parties = contract.parties
+    return Waterfall(
+        investments=[(i.on, i.amount) for i in terms.investments],
+        fees=fees,
+        top_up=terms.top_up,
+        return_cap=terms.return_cap,
+        guarantee=terms.guarantee,
+        payer=parties.outcome_payer,
+        investor=parties.investor,
+        provider=parties.provider,
+    ).run(outcomes)
+
+
+def _rule_mask(rules: Any, flags: list[bool]) -> Any:
+    return np.array([*flags, False], dtype=bool)[rules]
+
+
+def _by_day(days: Any, amounts: Any, currency: str) -> list[Dated]:
+    out: list[Dated] = []
+    for day in sorted(set(days.tolist())):
+        minor = int(amounts[days == day].sum())
+        if minor:
+            out.append((date.fromordinal(day), Money.from_minor_units(minor, currency)))
+    return out

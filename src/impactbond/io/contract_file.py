@@ -11,7 +11,7 @@ breaks and the clause it belongs to.
 File format
 -----------
 The top level holds the :class:`~impactbond.domain.contract.Contract` fields;
-``[parties]`` and ``[schedule]`` are tables; ``[[cohorts]]``,
+``[parties]``, ``[schedule]`` and ``[financing]`` are tables; ``[[cohorts]]``,
 ``[[outcomes]]``, ``[[payment_rules]]``, ``[[caps]]`` and ``[[clauses]]`` are
 arrays of tables.  Values are written as follows (and read in these forms and
 the alternatives named):
@@ -29,7 +29,11 @@ status weights                ``{employed = "1", subsidised_employment = "1/2"}`
 progression ladder            ``[["sickness_benefit", "social_assistance"],
                               ["rehabilitation"], ["employed"]]``
 outcomes, payment rules       a table with ``kind = "employment_months"``,
-                              ``kind = "price_per_unit"``, ...
+                              ``kind = "price_per_unit"``, ``"effect_tiers"``,
+                              ``"savings_share"``, ``"fixed_fee"``, ...
+effect tiers                  ``{from_effect = "0", to_effect = "3/20",
+                              payment = "1000.00 GBP"}`` (the top tier
+                              without ``to_effect``)
 ============================  ==============================================
 
 Unknown keys are errors (a typo must not silently drop a term).  Values that
@@ -76,6 +80,7 @@ from cattrs.errors import (
 from impactbond.domain.contract import Contract
 from impactbond.domain.outcome import OUTCOME_KINDS, Outcome
 from impactbond.domain.payment import PAYMENT_RULE_KINDS, PaymentRule
+from impactbond.domain.terms import RefusionBand, Tier
 from impactbond.errors import ContractFileError, ImpactBondError
 from impactbond.money import Money
 from impactbond.status import Status
@@ -306,6 +311,37 @@ def _unstructure_ladder(value: tuple[tuple[Status, ...], ...]) -> list[list[str]
     return [[status.name.lower() for status in rung] for rung in value]
 
 
+def _open_ended_hook(
+    converter: cattrs.Converter, cl: type[Any], types: Mapping[str, Any], optional: str
+) -> Callable[[Any, Any], Any]:
+    """A table for ``cl`` whose ``optional`` field (an open upper end) may be left out.
+
+    Tiers ``{from_effect, to_effect, payment}`` and refusion bands
+    ``{from_week, to_week, share}``: the top one has no upper end.
+    """
+    what = cl.__name__.lower()
+    rule = f"a {what} is a table with {', '.join(types)} (the last one without {optional})"
+
+    def structure(value: Any, _: Any) -> Any:
+        if not isinstance(value, Mapping):
+            raise _bad(f"expected a table, got {_type_name(value)}", rule)
+        extra = sorted(set(value) - set(types))
+        if extra:
+            raise ContractFileError(
+                f"unknown field {extra[0]}", field=extra[0], rule=f"only the fields of a {what}"
+            )
+        missing = [k for k in types if k != optional and k not in value]
+        if missing:
+            raise ContractFileError("required field missing", field=missing[0], rule=rule)
+        args = [
+            None if value.get(k) is None else converter.structure(value[k], t)
+            for k, t in types.items()
+        ]
+        return cl(*args)
+
+    return structure
+
+
 def _tagged_union(
     converter: cattrs.Converter, kinds: Mapping[str, type[Any]], what: str
 ) -> tuple[Callable[[Any, Any], Any], Callable[[Any], dict[str, Any]]]:
@@ -383,6 +419,24 @@ def make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook_func(_is(WEIGHTS_TYPE), _unstructure_weights)
     converter.register_structure_hook_func(_is(LADDER_TYPE), _structure_ladder)
     converter.register_unstructure_hook_func(_is(LADDER_TYPE), _unstructure_ladder)
+    converter.register_structure_hook(
+        Tier,
+        _open_ended_hook(
+            converter,
+            Tier,
+            {"from_effect": Fraction, "to_effect": Fraction, "payment": Money},
+            "to_effect",
+        ),
+    )
+    converter.register_structure_hook(
+        RefusionBand,
+        _open_ended_hook(
+            converter,
+            RefusionBand,
+            {"from_week": int, "to_week": int, "share": Fraction},
+            "to_week",
+        ),
+    )
     for union, kinds, what in (
         (Outcome, OUTCOME_KINDS, "outcome"),
         (PaymentRule, PAYMENT_RULE_KINDS, "payment rule"),

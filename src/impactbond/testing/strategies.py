@@ -45,11 +45,26 @@ from impactbond.domain.outcome import (
 )
 from impactbond.domain.participant import Participant
 from impactbond.domain.payment import (
+    ActivityFee,
+    BenefitSaving,
     Cap,
     CapScope,
+    EffectTierPayment,
+    FixedFee,
     PaymentSchedule,
     PricePerUnit,
+    SavingsSharePayment,
     TargetBonus,
+)
+from impactbond.domain.terms import (
+    DatedAmount,
+    DeliveryFee,
+    Financing,
+    Guarantee,
+    RefusionSchedule,
+    ReturnCap,
+    Tier,
+    TopUp,
 )
 from impactbond.domain.trajectory import Spell, Trajectory
 from impactbond.money import MINOR_UNITS, Money, Rounding, RoundingStage
@@ -61,6 +76,7 @@ __all__ = [
     "cohort_terms",
     "contracts",
     "currencies",
+    "financing",
     "ids",
     "money",
     "outcomes",
@@ -70,6 +86,7 @@ __all__ = [
     "schedules",
     "spells",
     "statuses",
+    "tier_tables",
     "trajectories",
     "weights",
     "windows",
@@ -186,9 +203,9 @@ def payment_rules(
     currency: str = "DKK",
     clause: Strategy[str] | None = None,
 ) -> Strategy[Any]:
-    """A :class:`PricePerUnit` or :class:`TargetBonus` on known outcomes and cohorts."""
+    """Any payment rule kind on known outcomes and cohorts, all money in ``currency``."""
     clauses_ = clause if clause is not None else st.just("")
-    return st.one_of(
+    return _design_rules(rule_id, outcome_ids, cohort_labels, currency, clauses_) | st.one_of(
         st.builds(
             PricePerUnit,
             st.just(rule_id),
@@ -207,6 +224,131 @@ def payment_rules(
             target=_fractions(Fraction(1, 1000), 1000),
             bonus=money(currency, max_amount=1_000_000),
         ),
+    )
+
+
+@st.composite
+def tier_tables(draw: st.DrawFn, currency: str = "DKK") -> tuple[Tier, ...]:
+    """Monotone tier tables: 1-4 tiers without gaps, payments never falling, top one open."""
+    n = draw(st.integers(1, 4))
+    bounds = sorted(draw(st.lists(_fractions(0, 2), min_size=n, max_size=n, unique=True)))
+    pays = sorted(draw(st.lists(st.integers(0, 10**8), min_size=n, max_size=n)))
+    return tuple(
+        Tier(
+            bounds[i],
+            bounds[i + 1] if i + 1 < n else None,
+            Money.from_minor_units(pays[i], currency),
+        )
+        for i in range(n)
+    )
+
+
+@st.composite
+def _effect_rule(
+    draw: st.DrawFn,
+    rule_id: str,
+    outcome_ids: list[str],
+    cohort_labels: list[str],
+    currency: str,
+    clauses_: Strategy[str],
+) -> EffectTierPayment:
+    tiers = draw(tier_tables(currency))
+    top = tiers[-1].from_effect
+    return EffectTierPayment(
+        rule_id,
+        clause=draw(clauses_),
+        outcome=draw(st.sampled_from(outcome_ids)),
+        tiers=tiers,
+        direction=draw(st.sampled_from(["increase", "reduction"])),
+        gate=draw(_fractions(0, top)),
+        pooled_gate=draw(st.none() | _fractions(0, top)),
+        per_participant=draw(st.booleans()),
+        comparison_rate=draw(st.none() | _fractions(Fraction(1, 1000), 1)),
+        comparison_people=draw(st.none() | st.integers(1, 10**6)),
+        comparison_source=draw(st.text(max_size=20)),
+        cohorts=tuple(draw(st.lists(st.sampled_from(cohort_labels), unique=True))),
+        measured_on=draw(st.none() | _dates()),
+    )
+
+
+def _dated_amounts(currency: str, min_size: int = 1) -> Strategy[tuple[DatedAmount, ...]]:
+    return st.lists(
+        st.builds(DatedAmount, _dates(), money(currency, max_amount=10**7)),
+        min_size=min_size,
+        max_size=4,
+    ).map(lambda xs: tuple(sorted(xs, key=lambda x: x.on)))
+
+
+def _design_rules(
+    rule_id: str,
+    outcome_ids: list[str],
+    cohort_labels: list[str],
+    currency: str,
+    clauses_: Strategy[str],
+) -> Strategy[Any]:
+    cohorts_ = st.lists(st.sampled_from(cohort_labels), unique=True).map(tuple)
+    savings = st.builds(
+        SavingsSharePayment,
+        st.just(rule_id),
+        clause=clauses_,
+        share=_fractions(0, 1),
+        measured_on=_dates(date(2016, 1, 4)),
+        tax_gain_per_person=st.none() | money(currency, max_amount=10**5),
+        transfer_change_per_person=st.none() | money(currency, max_amount=10**5),
+        benefit_savings=st.lists(
+            st.builds(
+                BenefitSaving,
+                st.sampled_from(["sickness_benefit", "social_assistance"]),
+                _fractions(0, 60),
+                money(currency, max_amount=10**4),
+                st.integers(1, 60),
+            ),
+            max_size=2,
+        ).map(tuple),
+        refusion=st.just((RefusionSchedule.sickness_benefit_example(),)) | st.just(()),
+        cohorts=cohorts_,
+    )
+    fixed = st.builds(
+        FixedFee,
+        st.just(rule_id),
+        clause=clauses_,
+        instalments=_dated_amounts(currency),
+        cohort=st.none() | st.sampled_from(cohort_labels),
+        payee=st.sampled_from(["provider", "investor"]),
+    )
+    activity = st.builds(
+        ActivityFee,
+        st.just(rule_id),
+        clause=clauses_,
+        fee=money(currency, max_amount=10**6),
+        cohorts=cohorts_,
+        payee=st.sampled_from(["provider", "investor"]),
+    )
+    effect = _effect_rule(rule_id, outcome_ids, cohort_labels, currency, clauses_)
+    return st.one_of(effect, savings, fixed, activity)
+
+
+def financing(currency: str = "DKK") -> Strategy[Financing]:
+    """Financing terms: investments, and maybe a top-up, return cap, guarantee, delivery fee."""
+    positive = money(currency, max_amount=10**7).filter(lambda m: m.amount > 0)
+    return st.builds(
+        Financing,
+        st.lists(st.builds(DatedAmount, _dates(), positive), min_size=1, max_size=3).map(
+            lambda xs: tuple(sorted(xs, key=lambda x: x.on))
+        ),
+        top_up=st.none() | st.builds(TopUp, ids(), _fractions(0, 1)),
+        return_cap=st.none()
+        | st.builds(ReturnCap, irr=_fractions(0, 1), multiple=st.none() | _fractions(0, 3)),
+        guarantee=st.none()
+        | st.builds(Guarantee, ids(), _fractions(0, 1), st.none() | money(currency)),
+        delivery_fee=st.none()
+        | st.builds(
+            DeliveryFee,
+            _fractions(0, 1),
+            money(currency),
+            st.lists(_dates(), min_size=1, max_size=3).map(tuple),
+        ),
+        clause=st.just(""),
     )
 
 
@@ -316,6 +458,7 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
         clauses=texts,
         month_rounding=draw(st.sampled_from([MonthRounding.UP, MonthRounding.DOWN])),
         description=draw(st.text(max_size=40)),
+        financing=draw(st.none() | financing(cur)),
     )
 
 

@@ -1,0 +1,440 @@
+"""Terms of the payment designs beyond a rate card, as contract data.
+
+The pure data types that contract files carry and that both
+:func:`impactbond.settle` and :mod:`impactbond.finance` use: effect tiers
+(:class:`Tier`, :class:`TierTable`), refusion schedules as dated parameters
+(:class:`RefusionBand`, :class:`RefusionSchedule`), and the financing of a
+contract (:class:`DatedAmount`, :class:`TopUp`, :class:`ReturnCap`,
+:class:`Guarantee`, :class:`DeliveryFee`, :class:`Financing`).  Each
+validates itself and names its clause; :mod:`impactbond.finance` re-exports
+the names it always had.
+
+>>> from fractions import Fraction as F
+>>> table = TierTable([Tier(0, F(1, 5), Money(1000, "GBP")),
+...                    Tier(F(1, 5), None, Money(2000, "GBP"))])
+>>> print(table.payment_for(F(1, 4)))
+GBP 2,000.00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import attrs
+from attrs import validators as v
+
+from impactbond.errors import InvalidContract, InvalidInput
+from impactbond.money import Money
+
+__all__ = [
+    "DatedAmount",
+    "DeliveryFee",
+    "Financing",
+    "Guarantee",
+    "RefusionBand",
+    "RefusionSchedule",
+    "ReturnCap",
+    "Tier",
+    "TierTable",
+    "TopUp",
+]
+
+
+def _fraction(value: Any) -> Fraction:
+    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
+
+
+def _optional_fraction(value: Any) -> Fraction | None:
+    return None if value is None else _fraction(value)
+
+
+@attrs.frozen
+class Tier:
+    """Effects in ``[from_effect, to_effect)`` pay ``payment`` (``to_effect=None``: no upper end)."""
+
+    from_effect: Fraction = attrs.field(converter=_fraction)
+    to_effect: Fraction | None = attrs.field(converter=_optional_fraction)
+    payment: Money = attrs.field(validator=v.instance_of(Money))
+
+
+def _tiers(value: Iterable[Any]) -> tuple[Tier, ...]:
+    return tuple(t if isinstance(t, Tier) else Tier(*t) for t in value)
+
+
+@attrs.frozen
+class TierTable:
+    """A monotone table from effect sizes to payments.
+
+    Tiers are listed from the lowest effect up, follow each other without gaps
+    or overlaps, and pay more (or the same) the higher they lie; effects above
+    a bounded top tier pay the top tier.  An effect below the first tier pays
+    nothing.  A table that breaks any of this raises
+    :class:`~impactbond.errors.InvalidContract` naming the clause.
+
+    >>> from fractions import Fraction as F
+    >>> from impactbond.errors import InvalidContract
+    >>> try:
+    ...     TierTable([Tier(F(0), F(1, 5), Money(2000, "GBP")),
+    ...                Tier(F(1, 5), None, Money(1000, "GBP"))], clause="6.2")
+    ... except InvalidContract as err:
+    ...     print(err.clause, "|", err.rule)
+    6.2 | a tier table is monotone: a higher effect never pays less
+    """
+
+    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        def bad(message: str, rule: str) -> InvalidContract:
+            return InvalidContract(message, field="tiers", clause=self.clause or None, rule=rule)
+
+        if not self.tiers:
+            raise bad("a tier table has at least one tier", "a tier table is not empty")
+        currencies = {t.payment.currency for t in self.tiers}
+        if len(currencies) > 1:
+            raise bad(f"tiers pay in {sorted(currencies)}", "one tier table, one currency")
+        for t in self.tiers:
+            if t.payment.amount < 0:
+                raise bad(
+                    f"tier from {t.from_effect} pays a negative amount", "a payment is zero or more"
+                )
+            if t.to_effect is not None and t.to_effect <= t.from_effect:
+                raise bad(
+                    f"tier {t.from_effect}-{t.to_effect} ends before it starts",
+                    "a tier's upper end lies above its lower end",
+                )
+        for low, high in zip(self.tiers, self.tiers[1:], strict=False):
+            if low.to_effect is None or high.from_effect < low.to_effect:
+                raise bad(
+                    f"tiers from {low.from_effect} and from {high.from_effect} overlap",
+                    "tiers do not overlap",
+                )
+            if high.from_effect > low.to_effect:
+                raise bad(
+                    f"effects in [{low.to_effect}, {high.from_effect}) fall between tiers",
+                    "tiers leave no gaps",
+                )
+            if high.payment < low.payment:
+                raise bad(
+                    f"tier from {high.from_effect} pays {high.payment}, less than the tier "
+                    f"below it ({low.payment})",
+                    "a tier table is monotone: a higher effect never pays less",
+                )
+
+    @property
+    def currency(self) -> str:
+        """The currency of the payments."""
+        return self.tiers[0].payment.currency
+
+    @property
+    def top(self) -> Tier:
+        """The highest tier."""
+        return self.tiers[-1]
+
+    def payment_for(self, effect: Fraction) -> Money:
+        """The payment for an effect size (zero below the first tier)."""
+        paid = Money.zero(self.currency)
+        for t in self.tiers:
+            if effect >= t.from_effect:
+                paid = t.payment
+        return paid
+
+
+@attrs.frozen
+class RefusionBand:
+    """The state's share of a benefit in benefit weeks ``[from_week, to_week]`` (inclusive).
+
+    ``to_week=None``: from ``from_week`` on.
+    """
+
+    from_week: int = attrs.field(validator=v.and_(v.instance_of(int), v.ge(1)))
+    to_week: int | None = attrs.field(validator=v.optional(v.and_(v.instance_of(int), v.ge(1))))
+    share: Fraction = attrs.field(converter=_fraction)
+
+
+def _bands(value: Iterable[Any]) -> tuple[RefusionBand, ...]:
+    out = []
+    for band in value:
+        out.append(band if isinstance(band, RefusionBand) else RefusionBand(*band))
+    return tuple(out)
+
+
+@attrs.frozen
+class RefusionSchedule:
+    """Refusion by benefit week: a dated parameter with the clause (or law) it comes from.
+
+    The bands start at week 1, follow each other without gaps or overlaps, and
+    the last one is open-ended; every share lies in [0, 1].  Otherwise
+    :class:`~impactbond.errors.InvalidContract` names the clause.
+
+    >>> from datetime import date
+    >>> from impactbond.errors import InvalidContract
+    >>> try:
+    ...     RefusionSchedule("sickness_benefit", [(1, 4, "4/5"), (6, None, "1/5")],
+    ...                      valid_from=date(2016, 1, 4), clause="refusion")
+    ... except InvalidContract as err:
+    ...     print(err.message, "|", err.clause)
+    refusion bands leave weeks 5-5 uncovered | refusion
+    """
+
+    benefit: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
+    bands: tuple[RefusionBand, ...] = attrs.field(converter=_bands)
+    valid_from: date = attrs.field(validator=v.instance_of(date), kw_only=True)
+    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        rule = "refusion bands cover every week from week 1 without gaps or overlaps"
+        expected = 1
+        for i, band in enumerate(self.bands):
+            if not 0 <= band.share <= 1:
+                raise InvalidContract(
+                    f"refusion share {band.share} of weeks {band.from_week}- is outside [0, 1]",
+                    field="bands",
+                    clause=self.clause or None,
+                    rule="a refusion share lies between 0 and 1",
+                )
+            if band.from_week > expected:
+                raise InvalidContract(
+                    f"refusion bands leave weeks {expected}-{band.from_week - 1} uncovered",
+                    field="bands",
+                    clause=self.clause or None,
+                    rule=rule,
+                )
+            if band.from_week < expected:
+                raise InvalidContract(
+                    f"refusion bands overlap at week {band.from_week}",
+                    field="bands",
+                    clause=self.clause or None,
+                    rule=rule,
+                )
+            if band.to_week is None:
+                if i != len(self.bands) - 1:
+                    raise InvalidContract(
+                        "only the last refusion band is open-ended",
+                        field="bands",
+                        clause=self.clause or None,
+                        rule=rule,
+                    )
+                return
+            if band.to_week < band.from_week:
+                raise InvalidContract(
+                    f"refusion band {band.from_week}-{band.to_week} ends before it starts",
+                    field="bands",
+                    clause=self.clause or None,
+                    rule=rule,
+                )
+            expected = band.to_week + 1
+        raise InvalidContract(
+            "the last refusion band must be open-ended (to_week = None)",
+            field="bands",
+            clause=self.clause or None,
+            rule=rule,
+        )
+
+    def share_in_week(self, week: int) -> Fraction:
+        """The state's share of the benefit paid in benefit week ``week`` (1 = first)."""
+        if week < 1:
+            raise InvalidInput(f"benefit week {week} is before week 1", field="week")
+        for band in self.bands:
+            if band.to_week is None or week <= band.to_week:
+                return band.share
+        raise AssertionError("unreachable: the last band is open-ended")  # pragma: no cover
+
+    @classmethod
+    def sickness_benefit_example(cls, clause: str = "refusion") -> RefusionSchedule:
+        """Sickness benefit: 80 % in weeks 1-4, 40 % in 5-26, 30 % in 27-52, 20 % from week 53.
+
+        The schedule of the 2016 refusion reform for *sygedagpenge*, as given in
+        the issue that specified this module; check it against the law in force
+        before invoicing on it.
+        """
+        return cls(
+            "sickness_benefit",
+            [(1, 4, "4/5"), (5, 26, "2/5"), (27, 52, "3/10"), (53, None, "1/5")],
+            valid_from=date(2016, 1, 4),
+            clause=clause,
+        )
+
+    @staticmethod
+    def in_force(schedules: Sequence[RefusionSchedule], benefit: str, on: date) -> RefusionSchedule:
+        """The schedule for ``benefit`` in force on ``on`` (latest ``valid_from`` not after it)."""
+        candidates = [s for s in schedules if s.benefit == benefit and s.valid_from <= on]
+        if not candidates:
+            raise InvalidInput(
+                f"no refusion schedule for {benefit} is in force on {on}",
+                field="valid_from",
+                rule="a dated parameter is looked up on a date it covers",
+            )
+        return max(candidates, key=lambda s: s.valid_from)
+
+
+def _share(inst: Any, attribute: attrs.Attribute[Any], value: Fraction | None) -> None:
+    if value is not None and not 0 <= value <= 1:
+        raise InvalidContract(
+            f"{attribute.name} {value} is outside [0, 1]",
+            field=attribute.name,
+            clause=getattr(inst, "clause", "") or None,
+            rule="a share lies between 0 and 100 %",
+        )
+
+
+@attrs.frozen
+class Guarantee:
+    """A third party covers ``share`` of the investor's loss, up to ``limit``.
+
+    The loss is what the investor paid out minus what it received, at the end
+    of the waterfall; a guarantee pays nothing when there is no loss.
+    """
+
+    guarantor: str = attrs.field(default="guarantor", validator=v.instance_of(str))
+    share: Fraction = attrs.field(default=Fraction(1), converter=_fraction, validator=_share)
+    limit: Money | None = attrs.field(default=None, validator=v.optional(v.instance_of(Money)))
+    clause: str = attrs.field(default="", validator=v.instance_of(str))
+
+    def cover(self, loss: Money) -> Money:
+        """What the guarantor pays for ``loss`` (zero for no loss), rounded down."""
+        if loss.amount <= 0:
+            return Money.zero(loss.currency)
+        f = self.share
+        paid = Money.from_minor_units(
+            loss.minor_units * f.numerator // f.denominator, loss.currency
+        )
+        if self.limit is not None:
+            paid = min(paid, self.limit)
+        return paid
+
+
+@attrs.frozen
+class ReturnCap:
+    """An upper limit on the investor's return: an annual IRR, a money multiple, or both.
+
+    ``irr``: the investor's receipts never lift its XIRR (actual/365) above this
+    rate; ``multiple``: its receipts never pass ``multiple`` times the money it
+    invested (a return on investment of ``multiple - 1``).
+    """
+
+    irr: Fraction | None = attrs.field(default=None, converter=_optional_fraction)
+    multiple: Fraction | None = attrs.field(default=None, converter=_optional_fraction)
+    clause: str = attrs.field(default="", validator=v.instance_of(str))
+
+    def __attrs_post_init__(self) -> None:
+        if self.irr is None and self.multiple is None:
+            raise InvalidContract(
+                "a return cap names an irr, a multiple or both",
+                field="irr",
+                clause=self.clause or None,
+            )
+        if self.irr is not None and self.irr <= -1:
+            raise InvalidContract(
+                f"an IRR cap of {self.irr} is not above -100 %",
+                field="irr",
+                clause=self.clause or None,
+            )
+        if self.multiple is not None and self.multiple < 0:
+            raise InvalidContract(
+                f"a multiple cap of {self.multiple} is negative",
+                field="multiple",
+                clause=self.clause or None,
+            )
+
+
+@attrs.frozen
+class TopUp:
+    """A central fund pays ``share`` of every outcome payment; the local payer the rest."""
+
+    fund: str = attrs.field(default="fund", validator=v.instance_of(str))
+    share: Fraction = attrs.field(default=Fraction(0), converter=_fraction, validator=_share)
+    clause: str = attrs.field(default="", validator=v.instance_of(str))
+
+
+@attrs.frozen
+class DatedAmount:
+    """An amount of money on a date: an investment drawn, a fee instalment."""
+
+    on: date = attrs.field(validator=v.instance_of(date))
+    amount: Money = attrs.field(validator=v.instance_of(Money))
+
+
+def _dated_amounts(value: Iterable[Any]) -> tuple[DatedAmount, ...]:
+    items = (i if isinstance(i, DatedAmount) else DatedAmount(*i) for i in value)
+    return tuple(sorted(items, key=lambda i: i.on))
+
+
+@attrs.frozen
+class DeliveryFee:
+    """A fee of ``share`` of ``contract_value`` paid to the provider whatever the results.
+
+    Paid in equal instalments on ``dates`` (the parts add up exactly).
+    """
+
+    share: Fraction = attrs.field(converter=_fraction, validator=_share)
+    contract_value: Money = attrs.field(validator=v.instance_of(Money))
+    dates: tuple[date, ...] = attrs.field(converter=tuple)
+    clause: str = attrs.field(default="", validator=v.instance_of(str))
+
+    def __attrs_post_init__(self) -> None:
+        if not self.dates or not all(isinstance(d, date) for d in self.dates):
+            raise InvalidContract(
+                "a delivery fee is paid on at least one date",
+                field="dates",
+                clause=self.clause or None,
+                rule="a delivery fee names its payment dates",
+            )
+
+
+@attrs.frozen
+class Financing:
+    """How a contract is financed: the ``[financing]`` table of a contract file.
+
+    ``investments``: the investor's funding of the provider, dated.
+    ``top_up``: a central fund's share of every outcome payment.
+    ``return_cap``: a limit on the investor's return (IRR or multiple).
+    ``guarantee``: a third party's cover of the investor's loss.
+    ``delivery_fee``: a share of the contract value paid to the provider.
+    :func:`impactbond.finance.cash_flows` runs the waterfall these terms
+    describe on a settlement.
+
+    >>> Financing([DatedAmount(date(2020, 1, 1), Money(1000, "EUR"))]).currencies()
+    {'EUR'}
+    """
+
+    investments: tuple[DatedAmount, ...] = attrs.field(converter=_dated_amounts)
+    top_up: TopUp | None = attrs.field(default=None, kw_only=True)
+    return_cap: ReturnCap | None = attrs.field(default=None, kw_only=True)
+    guarantee: Guarantee | None = attrs.field(default=None, kw_only=True)
+    delivery_fee: DeliveryFee | None = attrs.field(default=None, kw_only=True)
+    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.investments:
+            raise InvalidContract(
+                "financing names at least one investment",
+                field="investments",
+                clause=self.clause or None,
+                rule="the investor funds the provider",
+            )
+        for inv in self.investments:
+            if inv.amount.amount <= 0:
+                raise InvalidContract(
+                    f"an investment of {inv.amount} on {inv.on} is not positive",
+                    field="investments",
+                    clause=self.clause or None,
+                    rule="an investment is positive",
+                )
+
+    def amounts(self) -> list[tuple[str, str, Money]]:
+        """``(what, clause, money)`` of every amount in the terms (for currency checks)."""
+        out = [("investment", self.clause, i.amount) for i in self.investments]
+        if self.guarantee is not None and self.guarantee.limit is not None:
+            out.append(("guarantee", self.guarantee.clause, self.guarantee.limit))
+        if self.delivery_fee is not None:
+            fee = self.delivery_fee
+            out.append(("delivery_fee", fee.clause, fee.contract_value))
+        return out
+
+    def currencies(self) -> set[str]:
+        """The currencies the terms name."""
+        return {m.currency for _, _, m in self.amounts()}
