@@ -271,6 +271,16 @@ def explain_participant(s: Settlement, participant_id: str) -> str:
                         f"-{Money.from_minor_units(int(cut.sum()), c.currency)}"
                     )
             out.append(f"    paid {paid}, of which due by {s.as_of.isoformat()}: {due}")
+    fees = mine & (lines.outcome < 0)
+    if fees.any():  # fees that follow the person, not an outcome (activity fees)
+        out += ["", "Fees for this participant:"]
+        for k in np.flatnonzero(fees):
+            rule = c.payment_rules[int(lines.rule[k])]
+            amount = Money.from_minor_units(int(lines.amount_minor[k]), c.currency)
+            out.append(
+                f"  Rule {rule.id} ({_clause_ref(s, rule.clause)}): {amount} earned "
+                f"{_day(int(lines.earned_on[k]))}{'' if lines.due[k] else ' (not yet due)'}"
+            )
     total_due = Money.from_minor_units(int(lines.amount_minor[mine & lines.due].sum()), c.currency)
     total = Money.from_minor_units(int(lines.amount_minor[mine].sum()), c.currency)
     out += ["", f"Total for {p.id}: {total} earned, {total_due} due."]

@@ -7,20 +7,18 @@
 
 from datetime import date
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
 import impactbond as ib
 from impactbond.finance import SavingsShare, Waterfall
 
-DATA = Path(__file__).parent / "data"
 D = date
 GBP = "GBP"
 
 
 def dwp() -> ib.Contract:
-    return ib.load_contract(DATA / "dwp_innovation_fund_round1.toml")
+    return ib.examples.dwp_rate_card()
 
 
 def test_dwp_rate_card_round_trips_through_the_contract_file() -> None:

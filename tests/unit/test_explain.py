@@ -73,3 +73,20 @@ def test_a_mix_cap_is_named_as_a_share_limit() -> None:
     )
     assert "[at most 1/2 of paid outcomes]" in s.statement()
     assert "cut by cap share_a" in s.explain("a2") + s.explain("a1")
+
+
+def test_activity_fees_are_explained_per_participant() -> None:
+    contract, people, trajectories, events = ib.examples.hybrid()
+    s = ib.settle(contract, people, trajectories, as_of=date(2026, 1, 1), events=events)
+    pid = s.participant_ids[0]
+    text = s.explain(pid)
+    row = s.row_of(pid)
+    fee_lines = (s.lines.participant == row) & (s.lines.outcome < 0)
+    assert fee_lines.any()
+    assert "Fees for this participant:" in text
+    fee = ib.Money.from_minor_units(int(s.lines.amount_minor[fee_lines].sum()), contract.currency)
+    assert f"{fee} earned" in text
+    total = ib.Money.from_minor_units(
+        int(s.lines.amount_minor[s.lines.participant == row].sum()), contract.currency
+    )
+    assert f"Total for {pid}: {total} earned" in text
