@@ -25,7 +25,7 @@ from impactbond.domain.payment import (
     TargetBonus,
     references,
 )
-from impactbond.domain.terms import Financing
+from impactbond.domain.terms import Financing, optional_exact_fraction
 from impactbond.errors import ImpactBondError, InvalidContract
 from impactbond.money import Money, Rounding, RoundingStage
 from impactbond.status import Status
@@ -59,10 +59,6 @@ def _statuses(value: Iterable[Any] | None) -> tuple[Status, ...]:
     return tuple(Status.parse(s) for s in (value or ()))
 
 
-def _opt_fraction(value: Any) -> Fraction | None:
-    return None if value is None else Fraction(str(value) if isinstance(value, float) else value)
-
-
 @attrs.frozen
 class CohortTerms:
     """A cohort (målgruppe) with its eligibility, target and size limit.
@@ -77,7 +73,7 @@ class CohortTerms:
     description: str = attrs.field(default="", validator=v.instance_of(str))
     eligible_statuses: tuple[Status, ...] = attrs.field(factory=tuple, converter=_statuses)
     target_outcome: str | None = attrs.field(default=None, validator=v.optional(v.instance_of(str)))
-    target: Fraction | None = attrs.field(default=None, converter=_opt_fraction)
+    target: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
     max_participants: int | None = attrs.field(
         default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0)))
     )

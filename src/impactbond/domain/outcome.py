@@ -25,6 +25,7 @@ from attrs import validators as v
 
 from impactbond.calendar import MonthRounding, add_months
 from impactbond.core.accrual import AccrualConvention
+from impactbond.domain.terms import exact_fraction
 from impactbond.errors import InvalidContract
 from impactbond.status import BENEFITS, Status
 
@@ -42,14 +43,6 @@ __all__ = [
 ]
 
 Weights = tuple[tuple[Status, Fraction], ...]
-
-
-def _fraction(value: Any) -> Fraction:
-    if isinstance(value, float):
-        value = str(value)
-    if isinstance(value, Decimal):
-        return Fraction(value)
-    return Fraction(value)
 
 
 def to_weights(value: Mapping[Any, Any] | Iterable[Any] | None) -> Weights:
@@ -70,7 +63,7 @@ def to_weights(value: Mapping[Any, Any] | Iterable[Any] | None) -> Weights:
         items = [(s, 1) if not isinstance(s, tuple) else s for s in value]
     for status, weight in items:
         st = Status.parse(status)
-        w = _fraction(weight)
+        w = exact_fraction(weight)
         if not 0 <= w <= 1:
             raise InvalidContract(
                 f"weight {w} of {st.name} is outside [0, 1]",

@@ -24,7 +24,14 @@ from typing import Any
 import attrs
 from attrs import validators as v
 
-from impactbond.domain.terms import DatedAmount, RefusionSchedule, Tier, TierTable
+from impactbond.domain.terms import (
+    DatedAmount,
+    RefusionSchedule,
+    Tier,
+    TierTable,
+    exact_fraction,
+    optional_exact_fraction,
+)
 from impactbond.errors import InvalidContract
 from impactbond.money import Money
 
@@ -52,12 +59,6 @@ def _tuple_of_str(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(str(x) for x in value)
-
-
-def _optional_fraction(value: Any) -> Fraction | None:
-    if value is None:
-        return None
-    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
 
 
 def _non_negative_money(inst: Any, attribute: attrs.Attribute[Any], value: Money | None) -> None:
@@ -92,7 +93,7 @@ class PricePerUnit:
     price: Money = attrs.field(validator=_non_negative_money, kw_only=True)
     cohorts: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple_of_str, kw_only=True)
     max_units_per_participant: Fraction | None = attrs.field(
-        default=None, converter=_optional_fraction, kw_only=True
+        default=None, converter=optional_exact_fraction, kw_only=True
     )
     kind: str = attrs.field(default="price_per_unit", init=False)
 
@@ -130,10 +131,6 @@ class TargetBonus:
                 clause=self.clause,
                 rule="a bonus target is positive",
             )
-
-
-def _fraction(value: Any) -> Fraction:
-    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
 
 
 def _tiers(value: Iterable[Any]) -> tuple[Tier, ...]:
@@ -175,13 +172,13 @@ class EffectTierPayment:
     direction: str = attrs.field(
         default="increase", validator=v.in_(("increase", "reduction")), kw_only=True
     )
-    gate: Fraction = attrs.field(default=Fraction(0), converter=_fraction, kw_only=True)
+    gate: Fraction = attrs.field(default=Fraction(0), converter=exact_fraction, kw_only=True)
     pooled_gate: Fraction | None = attrs.field(
-        default=None, converter=_optional_fraction, kw_only=True
+        default=None, converter=optional_exact_fraction, kw_only=True
     )
     per_participant: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     comparison_rate: Fraction | None = attrs.field(
-        default=None, converter=_optional_fraction, kw_only=True
+        default=None, converter=optional_exact_fraction, kw_only=True
     )
     comparison_people: int | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(int)), kw_only=True
@@ -242,7 +239,7 @@ class BenefitSaving:
     """
 
     benefit: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
-    weeks_per_person: Fraction = attrs.field(converter=_fraction)
+    weeks_per_person: Fraction = attrs.field(converter=exact_fraction)
     weekly_rate: Money = attrs.field(validator=_non_negative_money)
     from_week: int = attrs.field(default=1, validator=v.and_(v.instance_of(int), v.ge(1)))
 
@@ -281,7 +278,7 @@ class SavingsSharePayment:
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
-    share: Fraction = attrs.field(converter=_fraction, kw_only=True)
+    share: Fraction = attrs.field(converter=exact_fraction, kw_only=True)
     measured_on: date = attrs.field(validator=v.instance_of(date), kw_only=True)
     tax_gain_per_person: Money | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Money)), kw_only=True
@@ -495,7 +492,7 @@ class Cap:
         default=None, validator=v.optional(v.instance_of(str)), kw_only=True
     )
     share_of_paid: Fraction | None = attrs.field(
-        default=None, converter=_optional_fraction, kw_only=True
+        default=None, converter=optional_exact_fraction, kw_only=True
     )
 
     def __attrs_post_init__(self) -> None:

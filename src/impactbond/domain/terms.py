@@ -43,20 +43,28 @@ __all__ = [
 ]
 
 
-def _fraction(value: Any) -> Fraction:
+def exact_fraction(value: Any) -> Fraction:
+    """An exact Fraction from an int, a str (``"1/2"``, ``"0.5"``), a Decimal or a float.
+
+    A float is read through its shortest decimal form, so ``0.1`` is one tenth.
+
+    >>> exact_fraction("1/2"), exact_fraction(0.1), exact_fraction(3)
+    (Fraction(1, 2), Fraction(1, 10), Fraction(3, 1))
+    """
     return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
 
 
-def _optional_fraction(value: Any) -> Fraction | None:
-    return None if value is None else _fraction(value)
+def optional_exact_fraction(value: Any) -> Fraction | None:
+    """:func:`exact_fraction`, with ``None`` passed through."""
+    return None if value is None else exact_fraction(value)
 
 
 @attrs.frozen
 class Tier:
     """Effects in ``[from_effect, to_effect)`` pay ``payment`` (``to_effect=None``: no upper end)."""
 
-    from_effect: Fraction = attrs.field(converter=_fraction)
-    to_effect: Fraction | None = attrs.field(converter=_optional_fraction)
+    from_effect: Fraction = attrs.field(converter=exact_fraction)
+    to_effect: Fraction | None = attrs.field(converter=optional_exact_fraction)
     payment: Money = attrs.field(validator=v.instance_of(Money))
 
 
@@ -152,7 +160,7 @@ class RefusionBand:
 
     from_week: int = attrs.field(validator=v.and_(v.instance_of(int), v.ge(1)))
     to_week: int | None = attrs.field(validator=v.optional(v.and_(v.instance_of(int), v.ge(1))))
-    share: Fraction = attrs.field(converter=_fraction)
+    share: Fraction = attrs.field(converter=exact_fraction)
 
 
 def _bands(value: Iterable[Any]) -> tuple[RefusionBand, ...]:
@@ -290,7 +298,7 @@ class Guarantee:
     """
 
     guarantor: str = attrs.field(default="guarantor", validator=v.instance_of(str))
-    share: Fraction = attrs.field(default=Fraction(1), converter=_fraction, validator=_share)
+    share: Fraction = attrs.field(default=Fraction(1), converter=exact_fraction, validator=_share)
     limit: Money | None = attrs.field(default=None, validator=v.optional(v.instance_of(Money)))
     clause: str = attrs.field(default="", validator=v.instance_of(str))
 
@@ -316,8 +324,8 @@ class ReturnCap:
     invested (a return on investment of ``multiple - 1``).
     """
 
-    irr: Fraction | None = attrs.field(default=None, converter=_optional_fraction)
-    multiple: Fraction | None = attrs.field(default=None, converter=_optional_fraction)
+    irr: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
+    multiple: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
     clause: str = attrs.field(default="", validator=v.instance_of(str))
 
     def __attrs_post_init__(self) -> None:
@@ -346,7 +354,7 @@ class TopUp:
     """A central fund pays ``share`` of every outcome payment; the local payer the rest."""
 
     fund: str = attrs.field(default="fund", validator=v.instance_of(str))
-    share: Fraction = attrs.field(default=Fraction(0), converter=_fraction, validator=_share)
+    share: Fraction = attrs.field(default=Fraction(0), converter=exact_fraction, validator=_share)
     clause: str = attrs.field(default="", validator=v.instance_of(str))
 
 
@@ -370,7 +378,7 @@ class DeliveryFee:
     Paid in equal instalments on ``dates`` (the parts add up exactly).
     """
 
-    share: Fraction = attrs.field(converter=_fraction, validator=_share)
+    share: Fraction = attrs.field(converter=exact_fraction, validator=_share)
     contract_value: Money = attrs.field(validator=v.instance_of(Money))
     dates: tuple[date, ...] = attrs.field(converter=tuple)
     clause: str = attrs.field(default="", validator=v.instance_of(str))

@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 from attrs import validators as v
 
-from impactbond.domain.terms import Tier, TierTable
+from impactbond.domain.terms import Tier, TierTable, exact_fraction, optional_exact_fraction
 from impactbond.errors import InvalidContract
 from impactbond.money import Money
 
@@ -45,14 +45,6 @@ __all__ = [
     "Tier",
     "TierTable",
 ]
-
-
-def _fraction(value: Any) -> Fraction:
-    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-
-
-def _optional_fraction(value: Any) -> Fraction | None:
-    return None if value is None else _fraction(value)
 
 
 @attrs.frozen
@@ -67,7 +59,7 @@ class ComparisonGroup:
     impactbond.errors.InvalidContract: a comparison group with no people has no rate [field=people, ...]
     """
 
-    rate: Fraction = attrs.field(converter=_fraction)
+    rate: Fraction = attrs.field(converter=exact_fraction)
     people: int | None = attrs.field(default=None)
     source: str = attrs.field(default="", validator=v.instance_of(str))
 
@@ -82,7 +74,7 @@ class ComparisonGroup:
     @classmethod
     def from_rate(cls, rate: Fraction | str | int, source: str = "published") -> ComparisonGroup:
         """A published comparison rate."""
-        return cls(_fraction(rate), None, source)
+        return cls(exact_fraction(rate), None, source)
 
     @classmethod
     def from_counts(cls, *, people: int, with_outcome: int, source: str = "") -> ComparisonGroup:
@@ -156,9 +148,9 @@ class EffectTiers:
         default="increase", validator=v.in_(("increase", "reduction")), kw_only=True
     )
     tiers: TierTable = attrs.field(validator=v.instance_of(TierTable), kw_only=True)
-    gate: Fraction = attrs.field(default=Fraction(0), converter=_fraction, kw_only=True)
+    gate: Fraction = attrs.field(default=Fraction(0), converter=exact_fraction, kw_only=True)
     pooled_gate: Fraction | None = attrs.field(
-        default=None, converter=_optional_fraction, kw_only=True
+        default=None, converter=optional_exact_fraction, kw_only=True
     )
     per_participant: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     kind: str = attrs.field(default="effect_tiers", init=False)

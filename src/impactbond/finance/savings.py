@@ -24,13 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from fractions import Fraction
-from typing import Any
 
 import attrs
 import numpy as np
 from attrs import validators as v
 
-from impactbond.domain.terms import RefusionBand, RefusionSchedule
+from impactbond.domain.terms import RefusionBand, RefusionSchedule, exact_fraction
 from impactbond.errors import InvalidContract, InvalidInput
 from impactbond.money import Money, Rounding, round_fraction_to_minor
 
@@ -43,10 +42,6 @@ __all__ = [
     "round_money",
     "share_of",
 ]
-
-
-def _fraction(value: Any) -> Fraction:
-    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
 
 
 def round_money(
@@ -151,7 +146,7 @@ class SavingsShare:
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
-    share: Fraction = attrs.field(converter=_fraction, kw_only=True)
+    share: Fraction = attrs.field(converter=exact_fraction, kw_only=True)
     rounding: Rounding = attrs.field(default=Rounding.HALF_UP, converter=Rounding, kw_only=True)
     kind: str = attrs.field(default="savings_share", init=False)
 

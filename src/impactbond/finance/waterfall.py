@@ -58,14 +58,6 @@ __all__ = [
 Dated = tuple[date, Money]
 
 
-def _fraction(value: Any) -> Fraction:
-    return Fraction(str(value)) if isinstance(value, float) else Fraction(value)
-
-
-def _optional_fraction(value: Any) -> Fraction | None:
-    return None if value is None else _fraction(value)
-
-
 def _dated(value: Iterable[Any]) -> tuple[Dated, ...]:
     return tuple(sorted(((d, m) for d, m in value), key=lambda dm: dm[0]))
 
