@@ -43,6 +43,7 @@ from impactbond.status import Status
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from impactbond.finance.cashflows import CashFlows
     from impactbond.settle import Settlement
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "cumulative_months",
     "job_spell_survival",
     "job_spell_survival_of",
+    "party_cashflows",
     "payments_by_period",
     "retention_curve",
 ]
@@ -444,5 +446,31 @@ def cashflows(settlement: Settlement, ax: Axes | None = None, *, payer_view: boo
     ax.set_ylabel(f"{settlement.contract.currency} ({who}'s view)")
     ax.set_xlabel("due date; hatched: due after as_of")
     ax.set_title("Outcome payments as cash flows")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def party_cashflows(flows: CashFlows, ax: Axes | None = None) -> Axes:
+    """Each party's cumulative cash flow over time, from its own point of view.
+
+    ``flows`` is a :class:`~impactbond.finance.cashflows.CashFlows` ledger,
+    e.g. from :func:`impactbond.finance.cash_flows`: money received is
+    positive, money paid out negative, so the lines of parties that only pay
+    each other mirror around zero.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        One step line per party, labelled with the party's name.
+    """
+    ax = _axes(ax)
+    for party in flows.parties:
+        days, amounts = flows.of(party)
+        order = np.argsort(np.array([d.toordinal() for d in days]), kind="stable")
+        running = np.cumsum([float(amounts[i].amount) for i in order])
+        ax.step([days[i] for i in order], running, where="post", label=party)
+    ax.axhline(0, color="0.5", linewidth=0.8)
+    ax.set_ylabel(f"cumulative cash flow ({flows.currency})")
+    ax.set_title("Cash flows per party (received +, paid -)")
     ax.legend(fontsize="small")
     return ax

@@ -238,6 +238,11 @@ def describe_outcome(outcome: Outcome) -> str:
             else f"{outcome.weeks} weeks in a row"
             + (" with the employer of the job start" if outcome.same_employer else "")
             + (
+                f", at least {outcome.min_weekly_hours} hours a week"
+                if outcome.min_weekly_hours is not None
+                else ""
+            )
+            + (
                 f", gaps of at most {outcome.allowed_gap_weeks} weeks allowed"
                 if outcome.allowed_gap_weeks
                 else ""

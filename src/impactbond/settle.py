@@ -49,7 +49,13 @@ from impactbond.domain.payment import (
     SavingsSharePayment,
     TargetBonus,
 )
-from impactbond.domain.trajectory import Panel, SpellColumns, Trajectory, spell_columns
+from impactbond.domain.trajectory import (
+    HOURS_SCALE,
+    Panel,
+    SpellColumns,
+    Trajectory,
+    spell_columns,
+)
 from impactbond.errors import AmbiguousDate, SettlementError, UnknownParticipant
 from impactbond.finance.effect import ComparisonGroup, EffectTiers
 from impactbond.money import Money, Rounding, RoundingStage, round_fraction_to_minor
@@ -779,7 +785,7 @@ def _event_outcome(ctx: _Context, outcome: Outcome) -> OutcomeResult:
         return _event_result(outcome, grid, js >= 0, js, job_start=js)
     if isinstance(outcome, SustainedEmployment):
         achieved, at, _ = core_retention.sustained_employment(
-            _with_start_employer(panel, js) if outcome.same_employer else panel.status,
+            _qualifying_weeks(panel, js, outcome),
             table,
             js,
             we,
@@ -829,6 +835,16 @@ def _with_start_employer(panel: Panel, js: I64) -> npt.NDArray[np.int8]:
     first = np.where(js >= 0, panel.employer[rows, np.maximum(js, 0)], -1)
     same = (panel.employer == first[:, None]) & (first[:, None] > 0)
     return np.where(same, panel.status, np.int8(Status.UNKNOWN)).astype(np.int8)
+
+
+def _qualifying_weeks(panel: Panel, js: I64, outcome: SustainedEmployment) -> npt.NDArray[np.int8]:
+    """The status panel with the weeks that cannot count towards ``outcome`` blanked."""
+    status = _with_start_employer(panel, js) if outcome.same_employer else panel.status
+    if outcome.min_weekly_hours is not None:
+        assert panel.hours is not None
+        enough = panel.hours >= int(outcome.min_weekly_hours * HOURS_SCALE)
+        status = np.where(enough, status, np.int8(Status.UNKNOWN)).astype(np.int8)
+    return status
 
 
 def _horizon_in_weeks(ctx: _Context, grid: WeeklyGrid, js: I64, months: int) -> I64:

@@ -46,13 +46,14 @@ def dwp_people() -> tuple[
         ib.Participant("ada", "young_people", D(2012, 6, 4)),
         ib.Participant("ben", "young_people", D(2012, 6, 4)),
     ]
-    # Both start work on Monday 1 July 2013 and stay: 26 weeks employed by 30 Dec 2013.
+    # Both start work (30 hours a week) on Monday 1 July 2013 and stay: entry to
+    # employment after 13 weeks of 16+ hours (29 Sep), 26 weeks employed by 29 Dec 2013.
     trajectories = [
         ib.Trajectory(
             pid,
             [
                 ib.Spell("unemployment_benefit", D(2012, 6, 4), D(2013, 7, 1)),
-                ib.Spell("employed", D(2013, 7, 1), None),
+                ib.Spell("employed", D(2013, 7, 1), None, hours=30),
             ],
         )
         for pid in ("ada", "ben")
@@ -64,9 +65,8 @@ def dwp_people() -> tuple[
             ("nqf_level_1", D(2012, 12, 14)),
             ("nqf_level_2", D(2013, 3, 15)),
             ("nqf_level_3", D(2013, 6, 14)),
-            ("entry_to_employment", D(2013, 9, 30)),
         ],
-        "ben": [("entry_to_employment", D(2013, 9, 30))],
+        "ben": [],
     }
     return people, trajectories, events
 

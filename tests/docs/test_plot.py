@@ -187,3 +187,18 @@ def test_without_matplotlib_the_error_names_the_extra(
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match=r"impactbond\[plot\]"):
         plot.cumulative_months(settlement)
+
+
+def test_party_cashflows_one_line_per_party_ending_at_each_total() -> None:
+    from datetime import date
+
+    from impactbond.finance import cash_flows
+
+    contract, people, trajectories, events = ib.examples.hybrid()
+    s = ib.settle(contract, people, trajectories, as_of=date(2026, 1, 1), events=events)
+    flows = cash_flows(s)
+    ax = plot.party_cashflows(flows)
+    lines = {line.get_label(): line for line in ax.lines if not line.get_label().startswith("_")}
+    assert set(lines) == set(flows.parties)
+    for party, line in lines.items():
+        assert line.get_ydata()[-1] == pytest.approx(float(flows.total(party).amount))

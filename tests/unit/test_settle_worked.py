@@ -1,6 +1,6 @@
 """Worked settlement cases with hand-computed numbers, one per outcome and rule kind."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -372,3 +372,27 @@ def test_sustained_employment_with_the_same_employer_and_a_horizon_in_months() -
     assert kept["period_start"] == D(2024, 4, 29)
     with pytest.raises(ib.ImpactBondError, match="not both"):
         ib.Retention("r", horizon_weeks=13, horizon_months=3)
+
+
+def test_sustained_employment_with_minimum_weekly_hours() -> None:
+    outcomes = [
+        ib.EmploymentMonths("months", clause="3"),
+        ib.SustainedEmployment("entry", clause="3", weeks=13, min_weekly_hours="16"),
+    ]
+    rules = [ib.PricePerUnit("pay", clause="4", outcome="entry", price=ib.Money(2600, "DKK"))]
+    full = person("f", D(2024, 1, 15), ib.Spell("employed", D(2024, 2, 5), None, hours=30))
+    # ten weeks at 12 hours, then 16 hours: the 13 weeks count from the first 16-hour week
+    short = person(
+        "s",
+        D(2024, 1, 15),
+        ib.Spell("employed", D(2024, 2, 5), D(2024, 4, 15), hours=12),
+        ib.Spell("employed", D(2024, 4, 15), None, hours=16),
+    )
+    unknown = person("u", D(2024, 1, 15), ib.Spell("employed", D(2024, 2, 5), None))
+    s = settle(
+        contract(outcomes=outcomes, payment_rules=rules), [full, short, unknown], D(2024, 12, 1)
+    )
+    earned = {r["participant_id"]: r["earned_on"] for r in s.to_records()}
+    assert earned["f"] == D(2024, 2, 5) + timedelta(weeks=13) - timedelta(days=1)
+    assert earned["s"] == D(2024, 4, 15) + timedelta(weeks=13) - timedelta(days=1)
+    assert "u" not in earned  # no hours in the register: the condition is not shown

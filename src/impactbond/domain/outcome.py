@@ -173,7 +173,11 @@ class SustainedEmployment:
 
     Continuous, where gaps of at most ``allowed_gap_weeks`` do not break the
     run, or ``cumulative`` (``weeks`` employed weeks in total).  With
-    ``same_employer`` only weeks with the employer of the job start count.
+    ``same_employer`` only weeks with the employer of the job start count;
+    with ``min_weekly_hours`` only weeks whose register hours reach it (a week
+    without hours does not count).  A week in which a benefit is paid is never
+    an employed week (the benefit wins the week), so these weeks are also off
+    benefit.
     """
 
     id: str = _id_field()
@@ -186,6 +190,9 @@ class SustainedEmployment:
     )
     cumulative: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     same_employer: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
+    min_weekly_hours: Decimal | None = attrs.field(
+        default=None, converter=attrs.converters.optional(Decimal), kw_only=True
+    )
     weights: Weights = attrs.field(
         factory=lambda: to_weights(None), converter=to_weights, kw_only=True
     )
