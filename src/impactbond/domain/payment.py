@@ -29,6 +29,8 @@ from impactbond.domain.terms import (
     RefusionSchedule,
     Tier,
     TierTable,
+    check_gates,
+    check_share_of_savings,
     exact_fraction,
     optional_exact_fraction,
 )
@@ -193,16 +195,7 @@ class EffectTierPayment:
     def __attrs_post_init__(self) -> None:
         table = self.table  # validates the tiers: monotone, no gaps, no overlaps
         clause = self.clause or None
-        top = table.top.from_effect
-        for name, gate in (("gate", self.gate), ("pooled_gate", self.pooled_gate)):
-            if gate is not None and gate > top:
-                raise InvalidContract(
-                    f"{name} {gate} lies above the top tier (from {top}): the tiers below it "
-                    "can never be paid",
-                    field=name,
-                    clause=clause,
-                    rule="a gate lies at or below the top tier",
-                )
+        check_gates(table, self.clause, gate=self.gate, pooled_gate=self.pooled_gate)
         if self.comparison_people is not None and self.comparison_people <= 0:
             raise InvalidContract(
                 "a comparison group with no people has no rate",
@@ -296,13 +289,7 @@ class SavingsSharePayment:
     kind: str = attrs.field(default="savings_share", init=False)
 
     def __attrs_post_init__(self) -> None:
-        if not 0 <= self.share <= 1:
-            raise InvalidContract(
-                f"share {self.share} is outside [0, 1]",
-                field="share",
-                clause=self.clause or None,
-                rule="a share of savings lies between 0 and 100 %",
-            )
+        check_share_of_savings(self.share, self.clause)
         benefits = {s.benefit for s in self.refusion}
         for saving in self.benefit_savings:
             if saving.benefit in benefits and not any(

@@ -59,6 +59,31 @@ def optional_exact_fraction(value: Any) -> Fraction | None:
     return None if value is None else exact_fraction(value)
 
 
+def check_gates(table: TierTable, clause: str, **gates: Fraction | None) -> None:
+    """Refuse a gate above the top tier: the tiers below it could never be paid."""
+    top = table.top.from_effect
+    for name, gate in gates.items():
+        if gate is not None and gate > top:
+            raise InvalidContract(
+                f"{name} {gate} lies above the top tier (from {top}): the tiers below it "
+                "can never be paid",
+                field=name,
+                clause=clause or None,
+                rule="a gate lies at or below the top tier",
+            )
+
+
+def check_share_of_savings(share: Fraction, clause: str) -> None:
+    """Refuse a share of savings outside [0, 100 %]."""
+    if not 0 <= share <= 1:
+        raise InvalidContract(
+            f"share {share} is outside [0, 1]",
+            field="share",
+            clause=clause or None,
+            rule="a share of savings lies between 0 and 100 %",
+        )
+
+
 @attrs.frozen
 class Tier:
     """Effects in ``[from_effect, to_effect)`` pay ``payment`` (``to_effect=None``: no upper end)."""

@@ -33,7 +33,13 @@ from typing import Any
 import attrs
 from attrs import validators as v
 
-from impactbond.domain.terms import Tier, TierTable, exact_fraction, optional_exact_fraction
+from impactbond.domain.terms import (
+    Tier,
+    TierTable,
+    check_gates,
+    exact_fraction,
+    optional_exact_fraction,
+)
 from impactbond.errors import InvalidContract
 from impactbond.money import Money
 
@@ -156,16 +162,7 @@ class EffectTiers:
     kind: str = attrs.field(default="effect_tiers", init=False)
 
     def __attrs_post_init__(self) -> None:
-        top = self.tiers.top.from_effect
-        for name, gate in (("gate", self.gate), ("pooled_gate", self.pooled_gate)):
-            if gate is not None and gate > top:
-                raise InvalidContract(
-                    f"{name} {gate} lies above the top tier (from {top}): the tiers below it "
-                    "can never be paid",
-                    field=name,
-                    clause=self.clause or None,
-                    rule="a gate lies at or below the top tier",
-                )
+        check_gates(self.tiers, self.clause, gate=self.gate, pooled_gate=self.pooled_gate)
 
     def effect(self, treated_rate: Fraction, comparison: ComparisonGroup) -> Fraction:
         """The relative effect of a treated rate against the comparison group."""

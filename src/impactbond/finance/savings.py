@@ -29,8 +29,13 @@ import attrs
 import numpy as np
 from attrs import validators as v
 
-from impactbond.domain.terms import RefusionBand, RefusionSchedule, exact_fraction
-from impactbond.errors import InvalidContract, InvalidInput
+from impactbond.domain.terms import (
+    RefusionBand,
+    RefusionSchedule,
+    check_share_of_savings,
+    exact_fraction,
+)
+from impactbond.errors import InvalidInput
 from impactbond.money import Money, Rounding, round_fraction_to_minor
 
 __all__ = [
@@ -151,13 +156,7 @@ class SavingsShare:
     kind: str = attrs.field(default="savings_share", init=False)
 
     def __attrs_post_init__(self) -> None:
-        if not 0 <= self.share <= 1:
-            raise InvalidContract(
-                f"share {self.share} is outside [0, 1]",
-                field="share",
-                clause=self.clause or None,
-                rule="a share of savings lies between 0 and 100 %",
-            )
+        check_share_of_savings(self.share, self.clause)
 
     @staticmethod
     def net_saving_per_person(tax_gain: Money, transfer_change: Money) -> Money:
