@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from impactbond.calendar import OPEN_END_DAY
+from impactbond.domain.payment import Cap
 from impactbond.money import Money
+from impactbond.settle import RetentionFigures
 
 if TYPE_CHECKING:
     from impactbond.domain.trajectory import Trajectory
@@ -55,16 +57,14 @@ def _clause_ref(s: Settlement, clause_id: str) -> str:
     return f"clause {clause_id}" + (f" «{clause.title}»" if clause is not None else "")
 
 
-def _cap_kind(cap: Any) -> str:
+def _cap_kind(cap: Cap) -> str:
     """`` [at most 2/5 of paid outcomes]`` for a mix cap, nothing for an amount cap."""
-    share = getattr(cap, "share_of_paid", None)
+    share = cap.share_of_paid
     return "" if share is None else f" [at most {share} of paid outcomes]"
 
 
 def statement(s: Settlement) -> str:
     """The settlement statement: parties, achievement, retention, money, exclusions."""
-    from impactbond.settle import RetentionFigures
-
     c = s.contract
     out: list[str] = []
     title = f"{c.title} ({c.id}): settlement as of {s.as_of.isoformat()}"

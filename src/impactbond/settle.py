@@ -635,6 +635,7 @@ class _Context:
         self.events = events
         self._windows: dict[Window, tuple[I64, I64]] = {}
         self._panel: Panel | None = None
+        self._job_starts: dict[tuple[Weights, Window], I64] = {}
 
     def window(self, window: Window) -> tuple[I64, I64]:
         if window not in self._windows:
@@ -655,6 +656,22 @@ class _Context:
     def as_of_week(self, grid: WeeklyGrid) -> int:
         """Weeks before this index are complete before ``as_of``."""
         return (self.as_of - grid.start).days // 7
+
+    def job_start(self, weights: Weights, window: Window) -> I64:
+        """First employed observed week in each window; outcomes that share the
+        statuses and the window (job start, sustained employment, retention)
+        share one pass over the panel."""
+        key = (weights, window)
+        if key not in self._job_starts:
+            panel = self.panel()
+            grid = panel.grid
+            assert isinstance(grid, WeeklyGrid)
+            ws, we = weekly_window(grid, *self.window(window))
+            we_obs = np.minimum(we, self.as_of_week(grid))
+            self._job_starts[key] = core_retention.job_start(
+                panel.status, _table(weights), ws, we_obs
+            )
+        return self._job_starts[key]
 
 
 def _empty_items() -> tuple[I64, I64, I64, I64, I64]:
@@ -738,7 +755,6 @@ def _event_outcome(ctx: _Context, outcome: Outcome) -> OutcomeResult:
     assert isinstance(grid, WeeklyGrid)
     as_of_week = ctx.as_of_week(grid)
     ws, we = _weekly_windows(ctx, outcome.window, grid)
-    we_obs = np.minimum(we, as_of_week)
     if isinstance(outcome, Progression):
         rung = np.full(256, -1, dtype=np.int8)
         for i, statuses in enumerate(outcome.ladder):
@@ -780,7 +796,7 @@ def _event_outcome(ctx: _Context, outcome: Outcome) -> OutcomeResult:
         return _event_result(outcome, grid, achieved, at)
     assert isinstance(outcome, JobStart | SustainedEmployment | Retention)
     table = _table(outcome.weights)
-    js = core_retention.job_start(panel.status, table, ws, we_obs)
+    js = ctx.job_start(outcome.weights, outcome.window)
     if isinstance(outcome, JobStart):
         return _event_result(outcome, grid, js >= 0, js, job_start=js)
     if isinstance(outcome, SustainedEmployment):
