@@ -1,15 +1,4 @@
-"""The ``impactbond`` command line.
-
-::
-
-    impactbond example nyborg [--as-of 2026-07-01] [--format text|json|csv]
-    impactbond settle CONTRACT.toml SPELLS.csv [--participants PEOPLE.csv] --as-of DATE
-    impactbond explain CONTRACT.toml SPELLS.csv --participants PEOPLE.csv --as-of DATE --participant ID
-    impactbond render CONTRACT.toml [--format markdown|html]
-
-Errors in the input are printed with the participant, row, field and rule
-they concern, and the command exits with status 2.
-"""
+"""``impactbond example``, ``settle`` and ``explain``: settle a contract on register data."""
 
 from __future__ import annotations
 
@@ -18,16 +7,12 @@ import csv
 import io
 import json
 import sys
-from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from impactbond._version import __version__
-from impactbond.errors import ImpactBondError
-
-__all__ = ["main"]
+__all__ = ["NYBORG_AS_OF", "register", "settlement_csv", "settlement_json"]
 
 #: The embedded example's register data run to 30 June 2026.
 NYBORG_AS_OF = date(2026, 7, 1)
@@ -163,27 +148,24 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_render(args: argparse.Namespace) -> int:
-    from impactbond.io.contract_file import load_contract
-    from impactbond.render import render_html, render_markdown
-
-    contract = load_contract(args.contract)
-    text = render_html(contract) if args.format == "html" else render_markdown(contract)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        print(text)
-    return 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="impactbond",
-        description="Settle social impact bond contracts on register trajectories.",
+def _inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("contract", type=Path, help="contract file (TOML)")
+    p.add_argument(
+        "spells",
+        type=Path,
+        help="spells CSV: participant_id,status,start,end,hours,employer; without "
+        "--participants each row also carries cohort,enrolled[,referred,exited]",
     )
-    parser.add_argument("--version", action="version", version=f"impactbond {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    p.add_argument(
+        "--participants",
+        type=Path,
+        help="participants CSV: participant_id,cohort,enrolled,referred,exited",
+    )
+    p.add_argument("--as-of", type=_date, required=True, help="evaluation date (YYYY-MM-DD)")
 
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``example``, ``settle`` and ``explain``."""
     ex = sub.add_parser("example", help="settle an embedded example contract")
     ex.add_argument("name", choices=["nyborg"], help="the example")
     ex.add_argument(
@@ -196,51 +178,12 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--participant", help="explain one participant instead")
     ex.set_defaults(func=_cmd_example)
 
-    def inputs(p: argparse.ArgumentParser) -> None:
-        p.add_argument("contract", type=Path, help="contract file (TOML)")
-        p.add_argument(
-            "spells",
-            type=Path,
-            help="spells CSV: participant_id,status,start,end,hours,employer; without "
-            "--participants each row also carries cohort,enrolled[,referred,exited]",
-        )
-        p.add_argument(
-            "--participants",
-            type=Path,
-            help="participants CSV: participant_id,cohort,enrolled,referred,exited",
-        )
-        p.add_argument("--as-of", type=_date, required=True, help="evaluation date (YYYY-MM-DD)")
-
     st = sub.add_parser("settle", help="settle a contract on a CSV of spells")
-    inputs(st)
+    _inputs(st)
     st.add_argument("--format", choices=["text", "json", "csv"], default="text")
     st.set_defaults(func=_cmd_settle)
 
     exp = sub.add_parser("explain", help="explain one participant's payments")
-    inputs(exp)
+    _inputs(exp)
     exp.add_argument("--participant", required=True, help="the participant id")
     exp.set_defaults(func=_cmd_explain)
-
-    rd = sub.add_parser("render", help="render a contract file as a readable document")
-    rd.add_argument("contract", type=Path)
-    rd.add_argument("--format", choices=["markdown", "html"], default="markdown")
-    rd.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
-    rd.set_defaults(func=_cmd_render)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
-    try:
-        return int(args.func(args))
-    except ImpactBondError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
