@@ -56,6 +56,7 @@ from impactbond.domain.trajectory import Panel, Spell, Trajectory
 from impactbond.errors import ImpactBondError
 from impactbond.io.contract_file import dump_contract, dumps_contract, load_contract, loads_contract
 from impactbond.money import Money, Rounding, RoundingStage
+from impactbond.register import Register
 from impactbond.settle import Settlement, settle
 from impactbond.status import CodeTable, Status
 
@@ -92,6 +93,7 @@ __all__ = [
     "RecordedEvent",
     "RefusionBand",
     "RefusionSchedule",
+    "Register",
     "Retention",
     "ReturnCap",
     "Rounding",
