@@ -124,10 +124,10 @@ def test_dates_outside_1900_to_2200_are_refused() -> None:
 
 
 def test_missing_and_unknown_columns_are_named() -> None:
-    with pytest.raises(InvalidInput, match="missing column.*status") as info:
+    with pytest.raises(InvalidInput, match=r"missing column.*status") as info:
         Register.from_tables(_people(), _spells().drop(["status"]))
     assert info.value.field == "status"
-    with pytest.raises(InvalidInput, match="unknown column.*colour"):
+    with pytest.raises(InvalidInput, match=r"unknown column.*colour"):
         Register.from_tables(_people(colour=["r", "g", "b"]), _spells())
 
 
@@ -148,7 +148,7 @@ def test_hours_in_every_type_give_the_same_hundredths() -> None:
 
 
 def test_the_nyborg_cohort_round_trips_through_tables() -> None:
-    contract, people, trajectories = nyborg()
+    _, people, trajectories = nyborg()
     reg = Register.from_objects(people, trajectories)
     again = Register.from_tables(**{k: v for k, v in reg.to_tables().items()})
     assert again.fingerprint() == reg.fingerprint()

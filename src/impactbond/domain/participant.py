@@ -63,7 +63,9 @@ def cpr_mask(values: Any) -> npt.NDArray[np.bool_]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    array = values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values, pa.string())
+    array = (
+        values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values, pa.string())
+    )
     candidate = pc.fill_null(pc.match_substring_regex(array, CPR_CANDIDATE_PATTERN), False)
     mask = np.asarray(candidate.to_numpy(zero_copy_only=False), dtype=bool)
     for i in np.flatnonzero(mask).tolist():
