@@ -50,7 +50,7 @@ class WeekRuns(NamedTuple):
     end: I64
     spell: I64
 
-    def __len__(self) -> int:  # type: ignore[override]
+    def __len__(self) -> int:
         return len(self.row)
 
 
