@@ -1,45 +1,102 @@
 """Words for a settlement: the statement, per-participant explanations, HTML.
 
-Everything here reads a :class:`~impactbond.settle.Settlement`; nothing is
-computed that the settlement does not already hold, so the words and the
-money cannot disagree.
+Everything here reads a :class:`~impactbond.settle.Settlement` and what its
+stages recorded while settling (the measured items behind every line, the
+cuts of every cap, the figures behind effect and savings payments); nothing
+is computed a second time, so the words and the money cannot disagree.  The
+one thing shown that the trace does not hold line by line, the spells behind
+a month's weighted days, is checked against the traced total.
+
+Numbers are decimals where a decimal is exact, and otherwise a rounded
+decimal with the exact fraction beside it: ``0.548387 (= 17/31)``.
 """
 
 from __future__ import annotations
 
-import calendar as _stdlib_calendar
 import html
-from datetime import date, timedelta
+from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from impactbond.calendar import OPEN_END_DAY
-from impactbond.domain.payment import Cap
+from impactbond.domain.outcome import (
+    EmploymentMonths,
+    JobStart,
+    MissingHours,
+    Progression,
+    RecordedEvent,
+    Retention,
+    SelfSufficiency,
+    SustainedEmployment,
+)
+from impactbond.domain.payment import Cap, PricePerUnit
 from impactbond.money import Money
 from impactbond.settle import RetentionFigures
+from impactbond.settle.group import EffectFigures, SavingsFigures
+from impactbond.settle.result import exact_sum
+from impactbond.status import Status
 
 if TYPE_CHECKING:
-    from impactbond.domain.trajectory import Trajectory
     from impactbond.settle import Settlement
 
-__all__ = ["explain_participant", "format_quantity", "settlement_html", "statement"]
+__all__ = [
+    "explain_participant",
+    "format_number",
+    "format_quantity",
+    "settlement_html",
+    "statement",
+]
 
-ONE_DAY = timedelta(days=1)
+
+def _is_decimal(q: Fraction) -> bool:
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
+def _decimal_text(q: Fraction, places: int) -> str:
+    if _is_decimal(q):
+        d = Decimal(q.numerator) / Decimal(q.denominator)
+        text = format(d.normalize(), "f")
+        return text
+    return f"{float(q):.{places}f}"
+
+
+def format_number(q: Fraction | int, places: int = 6) -> str:
+    """A number a reader can check: an exact decimal, or a decimal with its exact fraction.
+
+    >>> format_number(Fraction(53, 4)), format_number(Fraction(17, 31)), format_number(3)
+    ('13.25', '0.548387 (= 17/31)', '3')
+    """
+    q = Fraction(q)
+    if _is_decimal(q):
+        return _decimal_text(q, places)
+    return f"{_decimal_text(q, places)} (= {q.numerator}/{q.denominator})"
 
 
 def format_quantity(q: Fraction, places: int = 3) -> str:
-    """An exact quantity in words a reader can check: ``17 2/3 (≈ 17.667)``.
+    """A quantity in words: as :func:`format_number` with ``places`` decimals.
 
-    >>> format_quantity(Fraction(53, 3)), format_quantity(Fraction(4)), format_quantity(Fraction(1, 2))
-    ('17 2/3 (≈ 17.667)', '4', '1/2 (≈ 0.500)')
+    >>> format_quantity(Fraction(53, 3)), format_quantity(Fraction(4))
+    ('17.667 (= 53/3)', '4')
     """
-    if q.denominator == 1:
-        return str(q.numerator)
-    whole, rest = divmod(q.numerator, q.denominator)
-    exact = f"{whole} {rest}/{q.denominator}" if whole else f"{rest}/{q.denominator}"
-    return f"{exact} (≈ {float(q):.{places}f})"
+    return format_number(q, places)
+
+
+def _minor_words(minor: Fraction, currency: str) -> str:
+    """An exact amount in minor units, in the currency's units: ``5,383.333333 (= 16150/3)``."""
+    from impactbond.money import minor_unit_digits
+
+    major = minor / 10 ** minor_unit_digits(currency)
+    if _is_decimal(major):
+        d = Decimal(major.numerator) / Decimal(major.denominator)
+        return f"{d:,f}"
+    return f"{float(major):,.6f} (= {major.numerator}/{major.denominator})"
 
 
 def _pct(q: Fraction | None) -> str:
@@ -48,6 +105,11 @@ def _pct(q: Fraction | None) -> str:
 
 def _day(n: int) -> str:
     return "open" if n >= OPEN_END_DAY else date.fromordinal(int(n)).isoformat()
+
+
+def _status_words(s: Status) -> str:
+    name_en = getattr(s, "name_en", None)
+    return str(name_en) if name_en else s.name.lower().replace("_", " ")
 
 
 def _clause_ref(s: Settlement, clause_id: str) -> str:
@@ -63,8 +125,21 @@ def _cap_kind(cap: Cap) -> str:
     return "" if share is None else f" [at most {share} of paid outcomes]"
 
 
+def _money(s: Settlement, minor: int) -> Money:
+    return Money.from_minor_units(int(minor), s.currency)
+
+
+def _week_label(monday_day: int) -> str:
+    d = date.fromordinal(int(monday_day))
+    y, w, _ = d.isocalendar()
+    return f"{y}-W{w:02d} (Monday {d.isoformat()})"
+
+
+# ------------------------------------------------------------------------------ statement
+
+
 def statement(s: Settlement) -> str:
-    """The settlement statement: parties, achievement, retention, money, exclusions."""
+    """The settlement statement: parties, achievement, retention, money, caps, exclusions."""
     c = s.contract
     out: list[str] = []
     title = f"{c.title} ({c.id}): settlement as of {s.as_of.isoformat()}"
@@ -73,9 +148,9 @@ def statement(s: Settlement) -> str:
         f"Outcome payer: {c.parties.outcome_payer}; investor: {c.parties.investor}; "
         f"provider: {c.parties.provider}"
     )
+    out.append(f"Register data up to and including {s.data_until.isoformat()}.")
     out.append(
-        f"Participants: {s.participants_in} in, {len(s.participants)} settled, "
-        f"{len(s.exclusions)} excluded"
+        f"Participants: {s.participants_in} in, {s.n_settled} settled, {len(s.exclusions)} excluded"
     )
     if s.achievements:
         out += ["", "Achievement against target", "-" * 26]
@@ -100,7 +175,7 @@ def statement(s: Settlement) -> str:
                     RetentionFigures(
                         "all cohorts",
                         outcome_id,
-                        mine[0].horizon_weeks,
+                        mine[0].horizon,
                         sum(r.job_starters for r in mine),
                         sum(r.censored for r in mine),
                         sum(r.retained for r in mine),
@@ -116,6 +191,19 @@ def statement(s: Settlement) -> str:
             "  (employed: share of observed starters still employed at the horizon; "
             "same job: share of those with the employer they started with)"
         )
+    if s.figures:
+        out += ["", "Figures behind effect and savings payments", "-" * 42]
+        for f in s.figures:
+            if isinstance(f, EffectFigures):
+                out.append(f"  {f.rule} (measured {f.measured_on}): {f.words()}")
+            elif isinstance(f, SavingsFigures):
+                saving = _minor_words(f.saving_per_person_minor, c.currency)
+                paid = _minor_words(f.payment_minor, c.currency)
+                out.append(
+                    f"  {f.rule} (measured {f.measured_on}): {f.cohort}: net saving {saving} "
+                    f"per person x share {format_number(f.share)} x {f.people} people = {paid}"
+                    + ("" if f.paid else ": no saving, no payment")
+                )
     out += ["", f"Payments ({c.currency})", "-" * 20]
     due, accrued = s.by_rule(), s.by_rule(due_only=False)
     w = max([len("rule"), *(len(r.id) for r in c.payment_rules)]) + 2
@@ -135,24 +223,22 @@ def statement(s: Settlement) -> str:
         for label, amount in periods.items():
             flag = "*" if due_periods[label] == amount and amount.amount > 0 else " "
             out.append(f"  {flag} {label:<26}{amount.amount:>16,.2f}")
-    cut = s.capped_total
-    if not cut.is_zero():
+    if len(s.cuts):
         out.append("")
-        for ci, cap in enumerate(c.caps):
-            mask = s.lines.cut_by == ci
-            if mask.any():
-                cap_cut = s.lines.amount_before_caps_minor[mask] - s.lines.amount_minor[mask]
-                out.append(
-                    f"  cap {cap.id} ({_clause_ref(s, cap.clause)}){_cap_kind(cap)} cut "
-                    f"{Money.from_minor_units(int(cap_cut.sum()), c.currency)}"
-                )
+        for ci, amount in enumerate(s.by_cap().values()):
+            if amount.is_zero():
+                continue
+            cap = c.caps[ci]
+            out.append(
+                f"  cap {cap.id} ({_clause_ref(s, cap.clause)}){_cap_kind(cap)} cut {amount}"
+            )
     out += [
         "",
         f"Total due:           {s.total}",
         f"Earned, not yet due: {s.pending_total}",
         f"Total accrued:       {s.accrued_total}",
     ]
-    if s.exclusions:
+    if len(s.exclusions):
         out += ["", "Excluded participants", "-" * 21]
         for e in s.exclusions:
             ref = f" ({_clause_ref(s, e.clause)})" if e.clause else ""
@@ -160,130 +246,278 @@ def statement(s: Settlement) -> str:
     return "\n".join(out)
 
 
-def _earned_by(outcome: Any, traj: Trajectory, start: int, end: int) -> str:
-    """Which spells earned a month: days x weight, in words (daily conventions)."""
-    convention = getattr(outcome, "convention", None)
-    if convention is None or convention.value == "weeks_52_12":
-        return ""
+# ------------------------------------------------------------------------------ one person
+
+
+def _spell_pieces(
+    s: Settlement, row: int, outcome: EmploymentMonths | SelfSufficiency, start: int, end: int
+) -> tuple[list[str], Fraction]:
+    """The spells behind a month's weighted days: text per spell and their weighted sum."""
+    reg = s.register
     weights = dict(outcome.weights)
     norm = getattr(outcome, "hours_norm", None)
-    parts = []
-    for sp in traj.spells:
-        w = weights.get(sp.status, Fraction(0))
-        s0 = max(sp.start.toordinal(), start)
-        s1 = min(OPEN_END_DAY if sp.end is None else sp.end.toordinal(), end)
-        if w == 0 or s1 <= s0:
+    stop = s.observation.stop
+    lo, hi = np.searchsorted(reg.spell_row, [row, row + 1])
+    parts: list[str] = []
+    total = Fraction(0)
+    for k in range(int(lo), int(hi)):
+        status = Status(int(reg.spell_status[k]))
+        w = weights.get(status, Fraction(0))
+        a = max(int(reg.spell_start[k]), start)
+        b = min(int(reg.spell_end[k]), end, stop)
+        if w == 0 or b <= a:
             continue
-        text = f"{s1 - s0} days {sp.status.name.lower().replace('_', ' ')}"
+        days = b - a
+        factor = w
+        text = f"{days} days {_status_words(status)}"
         if w != 1:
-            text += f" x {w}"
-        if norm is not None and sp.hours is not None and sp.hours < norm:
-            text += f" x {sp.hours}/{norm} h"
+            text += f" at weight {format_number(w)}"
+        if norm is not None:
+            hours = int(reg.spell_hours[k])
+            if hours >= 0:
+                share = min(Fraction(hours, 100), Fraction(norm)) / Fraction(norm)
+                if share != 1:
+                    text += f" x {format_number(Fraction(hours, 100))} of {norm} weekly hours"
+            else:
+                share = (
+                    Fraction(1) if outcome.missing_hours is MissingHours.FULL_TIME else Fraction(0)
+                )
+                text += " (no hours registered: " + (
+                    "counted as full time)" if share == 1 else "not counted)"
+                )
+            factor *= share
+        total += days * factor
         parts.append(text)
-    days = end - start
-    month_days = _days_in_month_of(start)
+    return parts, total
+
+
+def _month_line_words(
+    s: Settlement, row: int, outcome: EmploymentMonths | SelfSufficiency, item: int
+) -> str:
+    m = s.measured[outcome.id]
+    it = m.items
+    p0, p1 = int(it.period_start[item]), int(it.period_end[item])
+    if "weighted" not in it.detail:  # WEEKS_52_12
+        weeks = int(it.detail["weeks"][item])
+        return (
+            f"{format_number(Fraction(weeks, m.detail_den))} counted weeks with a Monday in "
+            f"{_day(p0)} to {_day(p1)} x 12/52"
+        )
+    weighted = Fraction(int(it.detail["weighted"][item]), m.detail_den)
+    days = int(it.detail["days"][item])
+    month_days = int(it.detail["month_days"][item])
+    parts, total = _spell_pieces(s, row, outcome, p0, p1)
+    if total != weighted:  # the trace and the spells must tell the same story
+        raise AssertionError(
+            f"explanation of {outcome.id} disagrees with the settlement in {_day(p0)}"
+        )
+    conv = outcome.convention.value
     rule = {
-        "pro_rata_days": f"of {month_days} days in the month",
+        "pro_rata_days": f"/ {month_days} days in the month",
         "days_30": "/ 30",
-        "whole_months": "(whole month rule)",
-        "half_month": "(half month rule)",
-        "any_day": "(any day rule)",
-    }[convention.value]
-    return f"  <- {', '.join(parts)} {rule}; {days} window days" if parts else ""
+        "whole_months": f"(whole-month rule: {days} of {days} days needed; share {days}/{month_days})",
+        "half_month": f"(half-month rule: at least {days}/2 days needed; share {days}/{month_days})",
+        "any_day": f"(any-day rule; share {days}/{month_days})",
+    }[conv]
+    return f"{' + '.join(parts)} = {format_number(weighted)} counted days {rule}"
 
 
-def _days_in_month_of(day: int) -> int:
-    d = date.fromordinal(day)
-    return _stdlib_calendar.monthrange(d.year, d.month)[1]
+def _event_words(s: Settlement, row: int, outcome: Any, item: int) -> str:
+    m = s.measured[outcome.id]
+    it = m.items
+    monday = int(it.period_start[item])
+    if isinstance(outcome, Progression):
+        rung = int(it.detail["rung"][item])
+        names = " or ".join(_status_words(x) for x in outcome.ladder[rung])
+        return f"reached rung {rung + 1} of {len(outcome.ladder)} ({names}) in week {_week_label(monday)}"
+    if isinstance(outcome, Retention):
+        assert m.job_start is not None
+        js = int(m.job_start[row])
+        start = int(s.observation.monday(np.array([js]))[0])
+        horizon = (
+            f"{outcome.horizon_months} months"
+            if outcome.horizon_months is not None
+            else f"{outcome.horizon_weeks} weeks"
+        )
+        same = " with the employer of the job start" if outcome.same_employer else ""
+        return (
+            f"job start in week {_week_label(start)} + {horizon} = week {_week_label(monday)}: "
+            f"still employed{same}"
+        )
+    if isinstance(outcome, SustainedEmployment):
+        return f"{outcome.weeks} counted weeks after the job start reached in week {_week_label(monday)}"
+    if isinstance(outcome, JobStart):
+        return f"first week in employment: {_week_label(monday)}"
+    if isinstance(outcome, RecordedEvent):
+        return f"event {outcome.event!r} recorded on {_day(monday)}"
+    if isinstance(outcome, SelfSufficiency):
+        return f"{outcome.without_benefit_weeks} weeks without benefit reached in week {_week_label(monday)}"
+    return f"earned in the period from {_day(monday)}"
+
+
+def _why_not(s: Settlement, row: int, outcome: Any) -> list[str]:
+    """Why an outcome paid nothing (or stopped) for this participant."""
+    m = s.measured[outcome.id]
+    out: list[str] = []
+    _, we = s.windows[outcome.id]
+    exit_end = int(s.observation.exit_end[row])
+    if exit_end < int(we[row]):
+        out.append(f"measurement stopped after the exit on {_day(exit_end - 1)} (exit rule)")
+    if s.observation.measure_end < int(we[row]):
+        out.append(
+            f"measurement stopped at the end of the term ({_day(s.observation.measure_end - 1)})"
+        )
+    if isinstance(outcome, Retention):
+        assert m.eligible is not None and m.censored is not None and m.retained is not None
+        if not m.eligible[row]:
+            out.append("no job start observed in the window, so no retention to measure")
+        elif m.censored[row]:
+            out.append(
+                "the horizon week has not been observed yet (censored: data up to "
+                f"{s.data_until.isoformat()})"
+            )
+        elif not m.retained[row]:
+            out.append("not employed in the horizon week")
+        elif outcome.same_employer and m.same_employer is not None and not m.same_employer[row]:
+            out.append("employed in the horizon week, but not with the employer of the job start")
+    elif int(m.totals[row]) == 0 and isinstance(outcome, JobStart | SustainedEmployment):
+        out.append("not reached in the observed weeks of the window")
+    return out
 
 
 def explain_participant(s: Settlement, participant_id: str) -> str:
-    """Every krone of one participant, from the clause to the register spells."""
+    """Every krone of one participant, from the clause to the register spells.
+
+    An excluded participant is explained by the reason of the exclusion.
+    """
     c = s.contract
-    row = s.row_of(participant_id)
-    p = s.participants[row]
-    traj = s.trajectories[row]
+    try:
+        row = s.register.row_of(participant_id)
+    except Exception:
+        for e in s.exclusions:
+            if e.participant_id == participant_id:
+                ref = f" ({_clause_ref(s, e.clause)})" if e.clause else ""
+                return (
+                    f"Participant {participant_id}: cohort {e.cohort}, not settled: "
+                    f"{e.reason}{ref}. Nothing is paid for this participant."
+                )
+        s.row_of(participant_id)  # raises the typed error
+        raise
+    p = s.register.participant(row)
     terms = c.cohort(p.cohort)
+    reg = s.register
     out = [
         f"Participant {p.id}: cohort {p.cohort}"
         + (f" ({_clause_ref(s, terms.clause)})" if terms.clause else "")
-        + f", enrolled {p.enrolled.isoformat()}.",
-        f"Evaluated as of {s.as_of.isoformat()}: days before that date are counted.",
+        + f", enrolled {p.enrolled.isoformat()}"
+        + (f", exited {p.exited.isoformat()}" if p.exited else "")
+        + ".",
+        f"Settlement as of {s.as_of.isoformat()}; register data up to and including "
+        f"{s.data_until.isoformat()}.",
         "",
-        "Register spells:",
+        "Register spells (from the start date to the end date, which is the first day after "
+        "the spell):",
     ]
-    for sp in traj.spells:
+    lo, hi = np.searchsorted(reg.spell_row, [row, row + 1])
+    for k in range(int(lo), int(hi)):
         extra = []
-        if sp.hours is not None:
-            extra.append(f"{sp.hours} h/week")
-        if sp.employer is not None:
-            extra.append(f"employer {sp.employer}")
-        end = "open" if sp.end is None else (sp.end - ONE_DAY).isoformat()
+        hours = int(reg.spell_hours[k])
+        if hours >= 0:
+            extra.append(f"{format_number(Fraction(hours, 100))} h/week")
+        emp = int(reg.spell_employer[k])
+        if emp:
+            extra.append(f"employer {reg.employers[emp].as_py()}")
         out.append(
-            f"  {sp.start.isoformat()} to {end}: {sp.status.name.lower().replace('_', ' ')}"
+            f"  {_day(int(reg.spell_start[k]))} to {_day(int(reg.spell_end[k]))}: "
+            f"{_status_words(Status(int(reg.spell_status[k])))}"
             + (f" ({', '.join(extra)})" if extra else "")
         )
     lines = s.lines
-    mine = lines.participant == row
+    mine = np.flatnonzero(lines.participant == row)
     for oi, outcome in enumerate(c.outcomes):
-        res = s.results[outcome.id]
+        m = s.measured[outcome.id]
         ws, we = s.windows[outcome.id]
-        q = res.total_of(row)
+        q = Fraction(int(m.totals[row]), m.den)
         out += [
             "",
-            f"Outcome {outcome.id} ({_clause_ref(s, outcome.clause)}): "
-            f"{format_quantity(q)} {outcome.unit}(s)",
-            f"  window {_day(int(ws[row]))} to {_day(int(we[row]) - 1)}",
+            f"Outcome {outcome.id} ({_clause_ref(s, outcome.clause) or 'no clause'}): "
+            f"{format_number(q)} {outcome.unit}(s)",
+            f"  window from {_day(int(ws[row]))} to {_day(int(we[row]))}",
         ]
-        items = np.flatnonzero(res.row == row)
-        for k in items:
-            qty = Fraction(int(res.num[k]), res.den)
-            p0, p1 = int(res.period_start[k]), int(res.period_end[k])
-            why = _earned_by(outcome, traj, p0, p1) if outcome.unit == "month" else ""
-            out.append(f"  {_day(p0)} to {_day(p1 - 1)}: {format_quantity(qty)}{why}")
+        out += [f"  {why}" for why in _why_not(s, row, outcome)]
         for ri, rule in enumerate(c.payment_rules):
-            sel = mine & (lines.outcome == oi) & (lines.rule == ri)
-            if not sel.any():
+            sel = mine[(lines.outcome[mine] == oi) & (lines.rule[mine] == ri)]
+            if len(sel) == 0:
                 continue
-            qty = sum(
-                (
-                    Fraction(int(n), int(d))
-                    for n, d in zip(lines.quantity_num[sel], lines.quantity_den[sel], strict=True)
-                ),
-                Fraction(0),
-            )
-            price = Money.from_minor_units(int(lines.unit_price_minor[sel][0]), c.currency)
-            before = Money.from_minor_units(
-                int(lines.amount_before_caps_minor[sel].sum()), c.currency
-            )
-            paid = Money.from_minor_units(int(lines.amount_minor[sel].sum()), c.currency)
-            due = Money.from_minor_units(int(lines.amount_minor[sel & lines.due].sum()), c.currency)
+            price = lines.unit_price(int(sel[0]))
             out.append(
-                f"  Rule {rule.id} ({_clause_ref(s, rule.clause)}): {format_quantity(qty)} x "
-                f"{price} = {before} (rounded {c.rounding.value} per {c.rounding_stage.value})"
+                f"  Rule {rule.id} ({_clause_ref(s, rule.clause) or 'no clause'}): "
+                f"{_minor_words(price, c.currency)} {c.currency} per {outcome.unit}"
+                + (
+                    f", at most {format_number(rule.max_units_per_participant)} per participant"
+                    if isinstance(rule, PricePerUnit) and rule.max_units_per_participant is not None
+                    else ""
+                )
             )
-            for ci, cap in enumerate(c.caps):
-                cut_here = sel & (lines.cut_by == ci)
-                if cut_here.any():
-                    cut = lines.amount_before_caps_minor[cut_here] - lines.amount_minor[cut_here]
-                    out.append(
-                        f"    cut by cap {cap.id} ({_clause_ref(s, cap.clause)}){_cap_kind(cap)}: "
-                        f"-{Money.from_minor_units(int(cut.sum()), c.currency)}"
+            exact_total = Fraction(0)
+            for k in sel.tolist():
+                item = int(lines.item[k])
+                qty = lines.quantity(k)
+                measured_q = Fraction(int(m.items.num[item]), m.den)
+                if outcome.unit == "month":
+                    how = _month_line_words(s, row, outcome, item)  # type: ignore[arg-type]
+                else:
+                    how = _event_words(s, row, outcome, item)
+                exact = lines.exact_amount(k)
+                exact_total += exact
+                cut_note = ""
+                if qty != measured_q:
+                    cut_note = (
+                        f" (cut from {format_number(measured_q)} to stay within the unit limit)"
                     )
-            out.append(f"    paid {paid}, of which due by {s.as_of.isoformat()}: {due}")
-    fees = mine & (lines.outcome < 0)
-    if fees.any():  # fees that follow the person, not an outcome (activity fees)
-        out += ["", "Fees for this participant:"]
-        for k in np.flatnonzero(fees):
-            rule = c.payment_rules[int(lines.rule[k])]
-            amount = Money.from_minor_units(int(lines.amount_minor[k]), c.currency)
+                out.append(
+                    f"    {_day(int(lines.period_start[k]))} to {_day(int(lines.period_end[k]))}: {how}"
+                )
+                out.append(
+                    f"      quantity {format_number(qty)}{cut_note} x "
+                    f"{_minor_words(price, c.currency)} = {_minor_words(exact, c.currency)}, "
+                    f"rounded {_money(s, int(lines.amount_before_caps[k]))}"
+                )
+                for cap_index, amount in s.cuts.of_line(k):
+                    cap = c.caps[cap_index]
+                    out.append(
+                        f"      cut by cap {cap.id} ({_clause_ref(s, cap.clause)}){_cap_kind(cap)}: "
+                        f"-{_money(s, amount)}"
+                    )
+                out.append(
+                    f"      paid {_money(s, int(lines.amount[k]))}; invoice period "
+                    f"{s.invoice_period_label(int(lines.invoice_period[k]))}, due "
+                    f"{_day(int(lines.due_on[k]))}{'' if lines.due[k] else ' (not yet due)'}"
+                )
+            rounded = exact_sum(lines.amount_before_caps[sel])
+            paid = exact_sum(lines.amount[sel])
+            due = exact_sum(lines.amount[sel][lines.due[sel]])
+            diff = Fraction(rounded) - exact_total
             out.append(
-                f"  Rule {rule.id} ({_clause_ref(s, rule.clause)}): {amount} earned "
-                f"{_day(int(lines.earned_on[k]))}{'' if lines.due[k] else ' (not yet due)'}"
+                f"    sum of the rounded lines {_money(s, rounded)}; quantity x price exactly "
+                f"{_minor_words(exact_total, c.currency)} (rounding {c.rounding.value} per "
+                f"{c.rounding_stage.value}: difference {_minor_words(diff, c.currency)})"
             )
-    total_due = Money.from_minor_units(int(lines.amount_minor[mine & lines.due].sum()), c.currency)
-    total = Money.from_minor_units(int(lines.amount_minor[mine].sum()), c.currency)
-    out += ["", f"Total for {p.id}: {total} earned, {total_due} due."]
+            out.append(
+                f"    paid {_money(s, paid)}, of which due by {s.as_of.isoformat()}: {_money(s, due)}"
+            )
+    fees = mine[lines.outcome[mine] < 0]
+    if len(fees):  # fees that follow the person, not an outcome (activity fees)
+        out += ["", "Fees for this participant:"]
+        for k in fees.tolist():
+            rule = c.payment_rules[int(lines.rule[k])]
+            out.append(
+                f"  Rule {rule.id} ({_clause_ref(s, rule.clause)}): {_money(s, int(lines.amount[k]))} "
+                f"earned {_day(int(lines.earned_on[k]))}{'' if lines.due[k] else ' (not yet due)'}"
+            )
+    total_due = exact_sum(lines.amount[mine][lines.due[mine]])
+    total = exact_sum(lines.amount[mine])
+    out += ["", f"Total for {p.id}: {_money(s, total)} earned, {_money(s, total_due)} due."]
     return "\n".join(out)
 
 
@@ -296,13 +530,14 @@ def settlement_html(s: Settlement) -> str:
     )
     ach = "".join(
         f"<tr><td>{esc(a.cohort)}</td><td>{esc(a.outcome)}</td>"
-        f"<td style='text-align:right'>{float(a.quantity):.2f}</td>"
-        f"<td style='text-align:right'>{'' if a.target is None else f'{float(a.target):g}'}</td></tr>"
+        f"<td style='text-align:right'>{float(a.quantity):,.2f}</td>"
+        f"<td style='text-align:right'>{'' if a.target is None else f'{float(a.target):,g}'}</td></tr>"
         for a in s.achievements
     )
     return (
-        f"<div><strong>{esc(s.contract.title)}</strong>: settlement as of {s.as_of.isoformat()}"
-        f"<br>{len(s.participants)} settled, {len(s.exclusions)} excluded; "
+        f"<div><strong>{esc(s.contract.title)}</strong>: settlement as of {s.as_of.isoformat()} "
+        f"(data up to {s.data_until.isoformat()})"
+        f"<br>{s.n_settled} settled, {len(s.exclusions)} excluded; "
         f"due <strong>{esc(str(s.total))}</strong>, pending {esc(str(s.pending_total))}"
         f"<table><tr><th>cohort</th><th>due</th></tr>{rows}</table>"
         f"<table><tr><th>cohort</th><th>outcome</th><th>quantity</th><th>target</th></tr>{ach}</table>"

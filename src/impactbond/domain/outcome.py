@@ -14,6 +14,7 @@ evaluates them on the core.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
@@ -31,6 +32,7 @@ from impactbond.status import BENEFITS, Status
 
 __all__ = [
     "EmploymentMonths",
+    "MissingHours",
     "JobStart",
     "Outcome",
     "Progression",
@@ -74,6 +76,19 @@ def to_weights(value: Mapping[Any, Any] | Iterable[Any] | None) -> Weights:
     return tuple(sorted(pairs.items()))
 
 
+class MissingHours(enum.Enum):
+    """What a spell without weekly hours counts as, where an outcome weighs hours.
+
+    A contract term, never an assumption: an outcome with ``hours_norm`` or
+    ``min_weekly_hours`` must name it.
+    """
+
+    FULL_TIME = "full_time"
+    """A spell without hours counts as full time."""
+    NOT_COUNTED = "not_counted"
+    """A spell without hours counts nothing."""
+
+
 def _self_sufficient_weights() -> Weights:
     return tuple((s, Fraction(1)) for s in Status if s not in BENEFITS and s is not Status.UNKNOWN)
 
@@ -106,6 +121,25 @@ class Window:
         return start, end
 
 
+def _check_hours_terms(outcome: Any, hours: Any, name: str) -> None:
+    """An outcome that weighs hours says what a spell without hours counts as, and only then."""
+    if hours is not None and outcome.missing_hours is None:
+        raise InvalidContract(
+            f"{outcome.id} weighs weekly hours ({name}) but does not say what a spell without "
+            "hours counts as: missing_hours = \"full_time\" or \"not_counted\"",
+            field="missing_hours",
+            clause=outcome.clause or None,
+            rule="what a missing hours cell means is a term of the contract",
+        )
+    if hours is None and outcome.missing_hours is not None:
+        raise InvalidContract(
+            f"{outcome.id} names missing_hours but weighs no hours ({name})",
+            field="missing_hours",
+            clause=outcome.clause or None,
+            rule="missing_hours goes with hours_norm or min_weekly_hours",
+        )
+
+
 def _clause_field() -> Any:
     return attrs.field(default="", validator=v.instance_of(str), kw_only=True)
 
@@ -136,17 +170,37 @@ class EmploymentMonths:
     hours_norm: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(Decimal), kw_only=True
     )
+    missing_hours: MissingHours | None = attrs.field(
+        default=None, converter=attrs.converters.optional(MissingHours), kw_only=True
+    )
+    """What a spell without hours counts as (required with ``hours_norm``)."""
     kind: str = attrs.field(default="employment_months", init=False)
     unit: str = attrs.field(default="month", init=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.hours_norm is not None and self.hours_norm <= 0:
-            raise InvalidContract(
-                f"hours norm {self.hours_norm} is not positive",
-                field="hours_norm",
-                clause=self.clause,
-                rule="the full-time norm is a positive number of weekly hours",
-            )
+        _check_hours_terms(self, self.hours_norm, "hours_norm")
+        if self.hours_norm is not None:
+            if self.hours_norm <= 0 or self.hours_norm > 168:
+                raise InvalidContract(
+                    f"hours norm {self.hours_norm} is not a number of weekly hours in (0, 168]",
+                    field="hours_norm",
+                    clause=self.clause or None,
+                    rule="the full-time norm is a positive number of weekly hours",
+                )
+            if self.hours_norm * 100 != int(self.hours_norm * 100):
+                raise InvalidContract(
+                    f"hours norm {self.hours_norm} has more than two decimals",
+                    field="hours_norm",
+                    clause=self.clause or None,
+                    rule="hours are given to at most 1/100 hour",
+                )
+            if self.convention is AccrualConvention.WEEKS_52_12:
+                raise InvalidContract(
+                    "hours weighting is defined for daily conventions; WEEKS_52_12 counts weeks",
+                    field="hours_norm",
+                    clause=self.clause or None,
+                    rule="WEEKS_52_12 takes status weights only",
+                )
 
     def weight_of(self, status: Status) -> Fraction:
         """The weight of one status (0 when it does not count)."""
@@ -175,7 +229,7 @@ class SustainedEmployment:
     run, or ``cumulative`` (``weeks`` employed weeks in total).  With
     ``same_employer`` only weeks with the employer of the job start count;
     with ``min_weekly_hours`` only weeks whose register hours reach it (a week
-    without hours does not count).  A week in which a benefit is paid is never
+    of a spell without hours counts as the contract's ``missing_hours`` says).  A week in which a benefit is paid is never
     an employed week (the benefit wins the week), so these weeks are also off
     benefit.
     """
@@ -193,12 +247,26 @@ class SustainedEmployment:
     min_weekly_hours: Decimal | None = attrs.field(
         default=None, converter=attrs.converters.optional(Decimal), kw_only=True
     )
+    missing_hours: MissingHours | None = attrs.field(
+        default=None, converter=attrs.converters.optional(MissingHours), kw_only=True
+    )
+    """What a week of a spell without hours counts as (required with ``min_weekly_hours``)."""
     weights: Weights = attrs.field(
         factory=lambda: to_weights(None), converter=to_weights, kw_only=True
     )
     window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
     kind: str = attrs.field(default="sustained_employment", init=False)
     unit: str = attrs.field(default="event", init=False)
+
+    def __attrs_post_init__(self) -> None:
+        _check_hours_terms(self, self.min_weekly_hours, "min_weekly_hours")
+        if self.min_weekly_hours is not None and not 0 <= self.min_weekly_hours <= 168:
+            raise InvalidContract(
+                f"min_weekly_hours {self.min_weekly_hours} is not a number of weekly hours",
+                field="min_weekly_hours",
+                clause=self.clause or None,
+                rule="weekly hours lie between 0 and 168",
+            )
 
 
 @attrs.frozen
@@ -215,8 +283,8 @@ class Retention:
 
     id: str = _id_field()
     clause: str = _clause_field()
-    horizon_weeks: int = attrs.field(
-        default=26, validator=v.and_(v.instance_of(int), v.gt(0)), kw_only=True
+    horizon_weeks: int | None = attrs.field(
+        default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0))), kw_only=True
     )
     horizon_months: int | None = attrs.field(
         default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0))), kw_only=True
@@ -230,11 +298,11 @@ class Retention:
     unit: str = attrs.field(default="event", init=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.horizon_months is not None and self.horizon_weeks != 26:
+        if (self.horizon_months is None) == (self.horizon_weeks is None):
             raise InvalidContract(
-                "give the retention horizon in weeks or in months, not both",
-                field="horizon_months",
-                clause=self.clause,
+                "give the retention horizon in weeks or in months (exactly one)",
+                field="horizon_months" if self.horizon_months is not None else "horizon_weeks",
+                clause=self.clause or None,
                 rule="one horizon per retention outcome",
             )
 

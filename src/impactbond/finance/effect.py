@@ -34,6 +34,7 @@ import attrs
 from attrs import validators as v
 
 from impactbond.domain.terms import (
+    ComparisonGroup,
     Tier,
     TierTable,
     check_gates,
@@ -51,65 +52,6 @@ __all__ = [
     "Tier",
     "TierTable",
 ]
-
-
-@attrs.frozen
-class ComparisonGroup:
-    """The counterfactual: a published rate, or people and how many had the outcome.
-
-    >>> ComparisonGroup.from_counts(people=200, with_outcome=50).rate
-    Fraction(1, 4)
-    >>> ComparisonGroup.from_counts(people=0, with_outcome=0)  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    impactbond.errors.InvalidContract: a comparison group with no people has no rate [field=people, ...]
-    """
-
-    rate: Fraction = attrs.field(converter=exact_fraction)
-    people: int | None = attrs.field(default=None)
-    source: str = attrs.field(default="", validator=v.instance_of(str))
-
-    def __attrs_post_init__(self) -> None:
-        if not 0 <= self.rate <= 1:
-            raise InvalidContract(
-                f"comparison rate {self.rate} is outside [0, 1]",
-                field="rate",
-                rule="an outcome rate lies between 0 and 1",
-            )
-
-    @classmethod
-    def from_rate(cls, rate: Fraction | str | int, source: str = "published") -> ComparisonGroup:
-        """A published comparison rate."""
-        return cls(exact_fraction(rate), None, source)
-
-    @classmethod
-    def from_counts(cls, *, people: int, with_outcome: int, source: str = "") -> ComparisonGroup:
-        """A comparison group of ``people``, ``with_outcome`` of whom had the outcome."""
-        if people <= 0:
-            raise InvalidContract(
-                "a comparison group with no people has no rate",
-                field="people",
-                rule="a comparison group has at least one person",
-            )
-        if not 0 <= with_outcome <= people:
-            raise InvalidContract(
-                f"{with_outcome} of {people} people had the outcome",
-                field="with_outcome",
-                rule="between none and all of the group have the outcome",
-            )
-        return cls(Fraction(with_outcome, people), people, source)
-
-    @classmethod
-    def from_settlement(cls, settlement: Any, outcome_id: str, source: str = "") -> ComparisonGroup:
-        """Count a second panel: the share of its settled participants with the outcome.
-
-        ``settlement`` is a :class:`~impactbond.settle.Settlement` of the
-        comparison group under the same outcome definitions.
-        """
-        res = settlement.results[outcome_id]
-        people = len(settlement.participants)
-        with_outcome = int((res.total_num > 0).sum()) if people else 0
-        return cls.from_counts(people=people, with_outcome=with_outcome, source=source)
 
 
 @attrs.frozen

@@ -1,0 +1,301 @@
+"""``settle()``: a short fold over the stages.
+
+clock -> admission -> measurement -> pricing -> group rules -> schedule ->
+rounding -> caps -> result.  Each stage is a module with one job; this one
+only passes the columns along.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import attrs
+import numpy as np
+import numpy.typing as npt
+
+from impactbond.domain.contract import Contract
+from impactbond.domain.outcome import RecordedEvent, Retention
+from impactbond.domain.participant import Participant
+from impactbond.domain.terms import ComparisonGroup
+from impactbond.domain.trajectory import Trajectory
+from impactbond.errors import SettlementError
+from impactbond.register import Register
+from impactbond.settle.admit import admit
+from impactbond.settle.clock import Observation, observe
+from impactbond.settle.group import GROUP_RULES, GroupContext, apply_caps
+from impactbond.settle.lines import LineBlock, concat
+from impactbond.settle.measure import MeasureContext, Measured, measure
+from impactbond.settle.price import PRICERS, PriceContext
+from impactbond.settle.result import Achievement, Cuts, Lines, RetentionFigures, Settlement
+from impactbond.settle.rounding import round_lines
+
+__all__ = ["Comparison", "settle"]
+
+I64 = npt.NDArray[np.int64]
+
+Comparison = Mapping[str, ComparisonGroup | tuple[int, int]] | Settlement
+
+_SAFE_TOTAL = 2.0**62
+
+
+def _as_register(
+    participants: Register | Iterable[Participant],
+    trajectories: Mapping[str, Trajectory] | Iterable[Trajectory] | None,
+    events: Mapping[str, Iterable[tuple[str, date]]] | None,
+) -> Register:
+    if isinstance(participants, Register):
+        if trajectories is not None or events is not None:
+            raise SettlementError(
+                "a Register carries its spells and events; give no trajectories or events",
+                field="trajectories",
+            )
+        return participants
+    if trajectories is None:
+        raise SettlementError(
+            "settle() takes a Register, or participants and their trajectories",
+            field="trajectories",
+        )
+    return Register.from_objects(participants, trajectories, events)
+
+
+def _check_events(contract: Contract, register: Register) -> None:
+    known = {o.event for o in contract.outcomes if isinstance(o, RecordedEvent)}
+    for code, name in enumerate(register.event_names):
+        if name in known:
+            continue
+        rows = np.flatnonzero(register.event_code == code)
+        if len(rows) == 0:
+            continue
+        who = str(register.ids[int(register.event_row[rows[0]])].as_py())
+        raise SettlementError(
+            f"event {name!r} is read by no outcome of the contract "
+            f"(known: {', '.join(sorted(known)) or 'none'})",
+            participant=who,
+            field="event",
+            rule="every recorded event is an outcome of the contract",
+        )
+
+
+def _participant_order(block: LineBlock) -> LineBlock:
+    """Participant lines by participant, then earning day (rules keep their order)."""
+    if len(block) == 0:
+        return block
+    key = block.participant * (int(block.earned_on.max()) - int(block.earned_on.min()) + 1) + (
+        block.earned_on - int(block.earned_on.min())
+    )
+    return block.take(np.argsort(key, kind="stable"))
+
+
+def _check_bounds(contract: Contract, lines: LineBlock) -> None:
+    """Refuse, before money is computed, amounts an exact int64 settlement could not hold."""
+    if len(lines) == 0:
+        return
+    amount = (lines.quantity_num / lines.quantity_den) * (lines.price_num / lines.price_den)
+    total = float(np.sum(amount))
+    if total >= _SAFE_TOTAL or not np.isfinite(total):
+        worst = int(np.argmax(amount))
+        rule = contract.payment_rules[int(lines.rule[worst])]
+        raise SettlementError(
+            f"the amounts of this settlement add up to more than 4.6e18 minor units; "
+            f"rule {rule.id} alone prices a line at {amount[worst]:.3g} minor units",
+            field="price",
+            clause=rule.clause or None,
+            rule="a settlement's amounts are exact within 4.6e18 minor units",
+        )
+
+
+def _achievements(
+    contract: Contract, measured: Mapping[str, Measured], cohort: I64, scenario: I64
+) -> tuple[Achievement, ...]:
+    out = []
+    for s in np.unique(scenario).tolist() or [0]:
+        for ci, terms in enumerate(contract.cohorts):
+            if terms.target_outcome is None:
+                continue
+            m = measured[terms.target_outcome]
+            mine = (cohort == ci) & (scenario == s)
+            q = Fraction(int(m.totals[mine].sum()), m.den)
+            out.append(Achievement(terms.label, terms.target_outcome, q, terms.target, int(s)))
+    return tuple(out)
+
+
+def _retention_figures(
+    contract: Contract, measured: Mapping[str, Measured], cohort: I64, scenario: I64
+) -> tuple[RetentionFigures, ...]:
+    out = []
+    for o in contract.outcomes:
+        if not isinstance(o, Retention):
+            continue
+        m = measured[o.id]
+        assert m.eligible is not None and m.censored is not None
+        assert m.retained is not None and m.same_employer is not None
+        horizon = (
+            f"{o.horizon_months} months"
+            if o.horizon_months is not None
+            else f"{o.horizon_weeks} weeks"
+        )
+        for s in np.unique(scenario).tolist() or [0]:
+            for ci, terms in enumerate(contract.cohorts):
+                mine = (cohort == ci) & (scenario == s)
+                out.append(
+                    RetentionFigures(
+                        cohort=terms.label,
+                        outcome=o.id,
+                        horizon=horizon,
+                        job_starters=int((m.eligible & mine).sum()),
+                        censored=int((m.censored & mine).sum()),
+                        retained=int((m.retained & mine).sum()),
+                        same_employer=int((m.same_employer & mine).sum()),
+                        scenario=int(s),
+                    )
+                )
+    return tuple(out)
+
+
+def settle(
+    contract: Contract,
+    participants: Register | Iterable[Participant],
+    trajectories: Mapping[str, Trajectory] | Iterable[Trajectory] | None = None,
+    *,
+    as_of: date,
+    data_until: date | None = None,
+    events: Mapping[str, Iterable[tuple[str, date]]] | None = None,
+    comparison: Comparison | None = None,
+) -> Settlement:
+    """Evaluate ``contract`` on the register data at ``as_of``.
+
+    Parameters
+    ----------
+    contract:
+        The contract.
+    participants:
+        A :class:`~impactbond.register.Register` (the columnar form), or
+        everyone referred to the programme as
+        :class:`~impactbond.domain.participant.Participant` objects (each with
+        a trajectory).
+    trajectories:
+        With participant objects: one :class:`Trajectory` per participant (a
+        sequence, or a mapping by id).
+    as_of:
+        The evaluation date: money is due when its due date is on or before it.
+    data_until:
+        The last day the register data cover (default: the day before
+        ``as_of``).  Open spells end there and nothing is earned after it.
+    events:
+        With participant objects: outcomes recorded as dated events,
+        ``{participant_id: [(name, date), ...]}`` (a Register carries them).
+    comparison:
+        The counterfactual of effect-tier rules instead of the contract's
+        published rate: a Settlement of a comparison group under the same
+        outcomes, or per cohort a
+        :class:`~impactbond.domain.terms.ComparisonGroup` or ``(people, with_outcome)``.
+
+    Returns
+    -------
+    Settlement
+        Lines, cuts, totals, achievement, retention figures, the figures behind
+        effect and savings payments, and exclusions.  Participants in =
+        participants settled + participants excluded.
+
+    Examples
+    --------
+    >>> import impactbond as ib
+    >>> contract, people, trajectories = ib.examples.nyborg()
+    >>> s = ib.settle(contract, people, trajectories, as_of=date(2026, 7, 1))
+    >>> s.n_settled + len(s.exclusions) == len(people)
+    True
+    >>> s.total == sum(s.by_cohort().values(), ib.Money.zero("DKK"))
+    True
+    """
+    register = _as_register(participants, trajectories, events)
+    _check_events(contract, register)
+    obs = observe(contract, register, as_of=as_of, data_until=data_until)
+    roster = admit(contract, register, obs)
+    reg = register.take(roster.rows)
+    obs_s: Observation = attrs.evolve(obs, exit_end=obs.exit_end[roster.rows])
+    ctx = MeasureContext(reg, obs_s)
+    measured = {o.id: measure(o, ctx) for o in contract.outcomes}
+    scenario = reg.scenario.astype(np.int64)
+    pctx = PriceContext(
+        contract, obs_s, roster.cohort, scenario, reg.enrolled.astype(np.int64), measured
+    )
+    person_blocks = []
+    group_blocks = []
+    figures: list[Any] = []
+    scenarios = np.unique(scenario) if len(scenario) else np.zeros(1, dtype=np.int64)
+    gctx = GroupContext(
+        contract=contract,
+        obs=obs_s,
+        cohort=roster.cohort,
+        scenario=scenario,
+        scenarios=scenarios,
+        scenario_index=np.searchsorted(scenarios, scenario),
+        measured=measured,
+        comparison=comparison,
+    )
+    for index, rule in enumerate(contract.payment_rules):
+        kind = type(rule)
+        if kind in PRICERS:
+            person_blocks.append(PRICERS[kind](rule, index, pctx))
+        elif kind in GROUP_RULES:
+            block, found = GROUP_RULES[kind](rule, index, gctx)
+            group_blocks.append(block)
+            figures += found
+        else:
+            raise SettlementError(
+                f"no pricer for payment rule kind {kind.__name__}", field="payment_rules"
+            )
+    people_lines = _participant_order(concat(person_blocks))
+    group_lines = concat(group_blocks)
+    if len(group_lines):
+        group_lines = group_lines.take(np.argsort(group_lines.earned_on, kind="stable"))
+    lines = concat([people_lines, group_lines])
+    _check_bounds(contract, lines)
+    invoice_period = obs.invoice_period_of(lines.earned_on)
+    due_on = obs.due_on(invoice_period)
+    before = round_lines(
+        lines,
+        contract.rounding,
+        contract.rounding_stage,
+        invoice_period,
+        len(contract.payment_rules),
+    )
+    paid, cut = apply_caps(contract, lines, before, len(reg), gctx)
+    result_lines = Lines(
+        participant=lines.participant,
+        scenario=lines.scenario,
+        cohort=lines.cohort,
+        outcome=lines.outcome,
+        rule=lines.rule,
+        period_start=lines.period_start,
+        period_end=lines.period_end,
+        earned_on=lines.earned_on,
+        invoice_period=invoice_period,
+        due_on=due_on,
+        quantity_num=lines.quantity_num,
+        quantity_den=lines.quantity_den,
+        price_num=lines.price_num,
+        price_den=lines.price_den,
+        amount_before_caps=before,
+        amount=paid,
+        due=obs.is_due(due_on),
+        item=lines.item,
+    )
+    return Settlement(
+        contract=contract,
+        observation=obs_s,
+        register=reg,
+        cohort_of=roster.cohort,
+        windows={o.id: ctx.window(o.window) for o in contract.outcomes},
+        measured=measured,
+        lines=result_lines,
+        cuts=Cuts(cut.line, cut.cap, cut.amount),
+        exclusions=roster.exclusions,
+        achievements=_achievements(contract, measured, roster.cohort, scenario),
+        retention=_retention_figures(contract, measured, roster.cohort, scenario),
+        figures=tuple(figures),
+        participants_in=len(register),
+    )
