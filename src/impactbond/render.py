@@ -168,7 +168,7 @@ def _number(q: Fraction) -> str:
 
 
 def _status(s: Status) -> str:
-    return s.name.lower().replace("_", " ")
+    return f"{s.name_en} ({s.name_da})"
 
 
 def _weights(weights: Weights) -> str:
@@ -202,7 +202,7 @@ def describe_outcome(outcome: Outcome) -> str:
 
     >>> from impactbond.domain.outcome import Retention
     >>> describe_outcome(Retention("retained_26w", horizon_weeks=26))
-    'Still employed 26 weeks after the job start (fastholdelse). Counts: employed. ...'
+    'Still employed 26 weeks after the job start (fastholdelse). Counts: ordinary employment ...'
     """
     weights: Weights | None = getattr(outcome, "weights", None)
     counts = "" if weights is None else f"Counts: {_weights(weights)}."
@@ -263,7 +263,7 @@ def describe_outcome(outcome: Outcome) -> str:
             f"not read from the registers ({how}). {window}"
         )
     assert isinstance(outcome, Progression)
-    rungs = " < ".join("/".join(_status(s) for s in rung) for rung in outcome.ladder)
+    rungs = " < ".join(" or ".join(_status(s) for s in rung) for rung in outcome.ladder)
     return (
         "Progression: one step for each rung of the ladder climbed above the rung at the "
         f"window's start (ladder, lowest first: {rungs}). {window}"

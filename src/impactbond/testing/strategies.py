@@ -298,7 +298,7 @@ def _design_rules(
         benefit_savings=st.lists(
             st.builds(
                 BenefitSaving,
-                st.sampled_from(["sickness_benefit", "social_assistance"]),
+                st.sampled_from(["sickness_benefit", "cash_benefit"]),
                 _fractions(0, 60),
                 money(currency, max_amount=10**4),
                 st.integers(1, 60),
