@@ -8,7 +8,7 @@ every problem at once.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -25,8 +25,13 @@ from impactbond.domain.payment import (
     TargetBonus,
     references,
 )
-from impactbond.domain.terms import Financing, optional_exact_fraction
-from impactbond.errors import ImpactBondError, InvalidContract
+from impactbond.domain.terms import (
+    Financing,
+    GuaranteeCall,
+    check_call_date,
+    optional_exact_fraction,
+)
+from impactbond.errors import AmbiguousDate, ImpactBondError, InvalidContract
 from impactbond.money import Money, Rounding, RoundingStage
 from impactbond.status import Status
 
@@ -175,6 +180,27 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                     field="clause",
                     clause=clause,
                 )
+    guarantee = contract.financing.guarantee if contract.financing is not None else None
+    if (
+        guarantee is not None
+        and guarantee.called is not GuaranteeCall.ON_DATE
+        and contract.term_end > contract.term_start
+    ):
+        assert contract.financing is not None
+        try:
+            day = guarantee.call_date(
+                maturity=contract.term_end, final_determination=contract.final_determination
+            )
+            check_call_date(guarantee, day, contract.financing.investments)
+        except (InvalidContract, AmbiguousDate) as error:
+            errors.append(
+                InvalidContract(
+                    error.message,
+                    field=f"financing.{error.field}" if error.field else "financing",
+                    clause=guarantee.clause or None,
+                    rule=error.rule,
+                )
+            )
     return errors
 
 
@@ -241,6 +267,22 @@ class Contract:
             if c.id == clause_id:
                 return c
         return None
+
+    @property
+    def maturity(self) -> date:
+        """The day a guarantee called at maturity is called: ``term_end``."""
+        return self.term_end
+
+    @property
+    def final_determination(self) -> date:
+        """The day the last outcome payment of the term falls due.
+
+        The end of the invoice period that holds the term's last day (the day
+        before ``term_end``), plus the verification lag.
+        """
+        last_period = self.invoice_period(self.term_end - timedelta(days=1))
+        end = self.invoice_period_bounds(last_period)[1]
+        return end + timedelta(days=self.schedule.verification_lag_days)
 
     def invoice_period(self, day: date) -> int:
         """Index of the invoice period containing ``day`` (0 = the first)."""
