@@ -470,13 +470,13 @@ def _guarantee_call_words(contract: Contract, g: Guarantee) -> str:
         return f"The loss is measured and the guarantee paid on {_day(g.on)}"
     if g.called is GuaranteeCall.MATURITY:
         return (
-            "The loss is measured and the guarantee paid at maturity, on the day the term ends "
+            "The loss is measured and the guarantee paid at maturity, on the term's last day "
             f"({_day(contract.maturity)})"
         )
     return (
         "The loss is measured and the guarantee paid at final determination, the day the last "
-        "outcome payment of the term falls due: the end of the invoice period that holds the "
-        f"term's last day, plus the verification lag ({_day(contract.final_determination)})"
+        "outcome payment falls due: the last day anything is measured, plus the verification "
+        f"lag ({_day(contract.final_determination)})"
     )
 
 

@@ -5,7 +5,7 @@ short decimal, by a float computation independent of the library's exact arithme
 """
 
 import math
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction as F
 
 import attrs
@@ -18,6 +18,7 @@ from impactbond.examples import example_path
 from impactbond.finance import Guarantee, GuaranteeCall, ReturnCap, Waterfall, cash_flows
 from impactbond.io.contract_file import loads_contract
 from impactbond.render import render_markdown
+from impactbond.settle.clock import observe
 
 D = date
 DKK, EUR = "DKK", "EUR"
@@ -215,20 +216,30 @@ def test_loss_is_measured_on_the_call_date() -> None:
     assert flows.total("investor") == eur(500)
 
 
-def test_final_determination_is_the_last_due_date_of_the_term() -> None:
-    nyborg, _, _ = ib.examples.nyborg()
-    # Last day 2027-06-29 lies in the quarter [2027-04-01, 2027-07-01); + 60 days = 30 August
-    assert nyborg.final_determination == D(2027, 8, 30)
+def _last_due_by_the_clock(contract: ib.Contract, register: ib.Register) -> date:
+    obs = observe(contract, register, as_of=contract.term_start + timedelta(days=1))
+    last_period = len(obs.invoice_bounds) - 2
+    return date.fromordinal(int(obs.due_on([last_period])[0]))
+
+
+def test_final_determination_is_the_last_due_date() -> None:
+    nyborg, people, trajectories = ib.examples.nyborg()
+    # The term's last day is 30 June 2027 (inclusive); no tail; + 60 days = 29 August 2027
+    assert nyborg.final_determination == D(2027, 8, 29)
+    register = ib.Register.from_objects(people, trajectories)
+    assert _last_due_by_the_clock(nyborg, register) == nyborg.final_determination
+    # With a tail of 3 months: measured up to 30 September 2027, due 29 November 2027
+    tailed = attrs.evolve(nyborg, measurement_tail_months=3)
+    assert tailed.final_determination == D(2027, 11, 29)
+    assert _last_due_by_the_clock(tailed, register) == tailed.final_determination
     hybrid, people, trajectories, events = ib.examples.hybrid()
-    # Half-years from 2021-01-01: [2025-07-01, 2026-01-01) holds 2025-12-30; no lag
-    assert hybrid.final_determination == D(2026, 1, 1)
-    s = ib.settle(hybrid, people, trajectories, as_of=D(2026, 1, 1), events=events)
+    # Last day 31 December 2025, no tail, no verification lag
+    assert hybrid.final_determination == D(2025, 12, 31)
+    s = ib.settle(hybrid, people, trajectories, as_of=D(2026, 1, 2), events=events)
     cover = [c for c in cash_flows(s) if c.memo == "guarantee"]
-    assert {c.on for c in cover} == {D(2026, 1, 1)}
-    assert int(s.lines.due_on.max()) <= D(2026, 1, 1).toordinal()
-    assert "at final determination" in render_markdown(hybrid) and "(2026-01-01)" in (
-        render_markdown(hybrid)
-    )
+    assert {c.on for c in cover} == {D(2025, 12, 31)}
+    text = render_markdown(hybrid)
+    assert "at final determination" in text and "(2025-12-31)" in text
 
 
 def test_guarantee_terms_are_checked() -> None:

@@ -329,3 +329,23 @@ def test_nyborg_months_weigh_flexjob_and_wage_subsidy_one_half() -> None:
         S.FLEXJOB: Fraction(1, 2),
         S.WAGE_SUBSIDY: Fraction(1, 2),
     }
+
+
+def test_register_tables_with_a_removed_name_say_what_it_became() -> None:
+    import pyarrow as pa
+
+    people = pa.table({"participant_id": ["P-1"], "cohort": ["a"], "enrolled": [D(2024, 2, 1)]})
+    spells = pa.table(
+        {
+            "participant_id": ["P-1", "P-1", "P-1"],
+            "status": ["rehabilitation", "no_such_status", "employed"],
+            "start": [D(2024, 1, 1), D(2024, 2, 1), D(2024, 3, 1)],
+            "end": [D(2024, 2, 1), D(2024, 3, 1), None],
+        }
+    )
+    with pytest.raises(ib.ImpactBondError) as err:
+        ib.Register.from_tables(people, spells)
+    problems = {e.row: e for e in err.value.errors}
+    assert set(problems) == {1, 2} and {e.field for e in problems.values()} == {"status"}
+    assert "resource_course (ressourceforløb)" in problems[1].message
+    assert problems[2].message.startswith("unknown status")

@@ -290,19 +290,29 @@ class Contract:
 
     @property
     def maturity(self) -> date:
-        """The day a guarantee called at maturity is called: ``term_end``."""
+        """The day a guarantee called at maturity is called: ``term_end``, the term's last day."""
         return self.term_end
 
     @property
     def final_determination(self) -> date:
-        """The day the last outcome payment of the term falls due.
+        """The day the last outcome payment of the contract falls due.
 
-        The end of the invoice period that holds the term's last day (the day
-        before ``term_end``), plus the verification lag.
+        The last invoice period ends on the last day anything is measured (the
+        term's last day, or the last day of the measurement tail), and its
+        money is due ``verification_lag_days`` after that day (the clock's
+        ``MEASUREMENT_TAIL``, ``INVOICE_PERIODS`` and ``DUE_AFTER_LAST_DAY``).
+
+        >>> import impactbond as ib
+        >>> ib.examples.nyborg()[0].final_determination  # 30 June 2027 + 60 days
+        datetime.date(2027, 8, 29)
         """
-        last_period = self.invoice_period(self.term_end - timedelta(days=1))
-        end = self.invoice_period_bounds(last_period)[1]
-        return end + timedelta(days=self.schedule.verification_lag_days)
+        last = self.term_end
+        if self.measurement_tail_months:
+            after = add_months(
+                self.term_end + timedelta(days=1), self.measurement_tail_months, self.month_rounding
+            )
+            last = after - timedelta(days=1)
+        return last + timedelta(days=self.schedule.verification_lag_days)
 
     def invoice_period(self, day: date) -> int:
         """Index of the invoice period containing ``day`` (0 = the first)."""

@@ -322,11 +322,11 @@ class GuaranteeCall(enum.Enum):
     """When a guarantee is called: the day the investor's loss is measured and paid."""
 
     MATURITY = "maturity"
-    """On the contract's ``term_end``: the day the term ends and the investment matures."""
+    """On the contract's ``term_end``: the term's last day, when the investment matures."""
     FINAL_DETERMINATION = "final_determination"
-    """On the day the last outcome payment of the term falls due
-    (:attr:`~impactbond.domain.contract.Contract.final_determination`: the end of the
-    invoice period that holds the term's last day, plus the verification lag)."""
+    """On the day the last outcome payment falls due
+    (:attr:`~impactbond.domain.contract.Contract.final_determination`: the last day
+    anything is measured, the term's or its tail's, plus the verification lag)."""
     ON_DATE = "on_date"
     """On the date the guarantee names (``on``)."""
 

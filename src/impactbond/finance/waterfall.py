@@ -322,7 +322,7 @@ def cash_flows(settlement: Any, *, due_only: bool = False) -> CashFlows:
     :class:`~impactbond.domain.payment.ActivityFee` paid to the provider) go
     to the provider; every other line of the settlement is an outcome payment
     to the investor, topped up and capped as the terms say; the guarantee
-    pays on the day it is called (at the contract's maturity, ``term_end``;
+    pays on the day it is called (at the contract's maturity, its last day ``term_end``;
     at its :attr:`~impactbond.domain.contract.Contract.final_determination`;
     or on the named date).  Parties are named as in the contract.
 
