@@ -34,11 +34,11 @@ PANDAS_ROWS = 100_000
 SEED = 20240601
 
 # Status codes as in impactbond.status.Status (the core takes plain codes).
-UNKNOWN, EMPLOYED, SUBSIDISED, EDUCATION, SELF_SUPPORTED = 0, 1, 2, 3, 4
-SICKNESS, UNEMPLOYMENT, SOCIAL_ASSISTANCE = 5, 6, 7
+UNKNOWN, EMPLOYED, EDUCATION, SELF_SUPPORTED = 0, 1, 3, 4
+SICKNESS, UNEMPLOYMENT, WAGE_SUBSIDY, CASH_BENEFIT = 5, 6, 16, 17
 STATUSES = np.array(
-    [EMPLOYED, SUBSIDISED, EDUCATION, SELF_SUPPORTED, SICKNESS, UNEMPLOYMENT,
-     SOCIAL_ASSISTANCE, UNKNOWN], dtype=np.int8)  # fmt: skip
+    [EMPLOYED, WAGE_SUBSIDY, EDUCATION, SELF_SUPPORTED, SICKNESS, UNEMPLOYMENT,
+     CASH_BENEFIT, UNKNOWN], dtype=np.int8)  # fmt: skip
 STATUS_SHARE = np.array([0.30, 0.05, 0.05, 0.05, 0.20, 0.15, 0.15, 0.05])
 WEEKLY_CHANGE = 0.08  # a status spell lasts about 12 weeks on average
 
@@ -66,9 +66,9 @@ def windows(n_rows: int, seed: int = SEED + 1) -> tuple[npt.NDArray[np.int64], .
 
 def tables() -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     weights = np.zeros(256, dtype=np.int64)
-    weights[EMPLOYED], weights[SUBSIDISED] = 2, 1  # subsidised counts half; denominator 2
+    weights[EMPLOYED], weights[WAGE_SUBSIDY] = 2, 1  # subsidised counts half; denominator 2
     employed = np.zeros(256, dtype=np.bool_)
-    employed[[EMPLOYED, SUBSIDISED]] = True
+    employed[[EMPLOYED, WAGE_SUBSIDY]] = True
     return weights, employed
 
 
@@ -100,9 +100,9 @@ def pandas_baseline(
     win = pd.DataFrame({"participant": np.arange(n_rows), "start": start, "end": end})
     df = long.merge(win, on="participant")
     df = df[(df["period"] >= df["start"]) & (df["period"] < df["end"])]
-    df["weight"] = df["status"].map({EMPLOYED: 2, SUBSIDISED: 1}).fillna(0).astype("int64")
+    df["weight"] = df["status"].map({EMPLOYED: 2, WAGE_SUBSIDY: 1}).fillna(0).astype("int64")
     weeks = df.groupby("participant")["weight"].sum().reindex(range(n_rows), fill_value=0)
-    employed_rows = df[df["status"].isin([EMPLOYED, SUBSIDISED])]
+    employed_rows = df[df["status"].isin([EMPLOYED, WAGE_SUBSIDY])]
     first = employed_rows.groupby("participant")["period"].min()
     first = first.reindex(range(n_rows), fill_value=-1)
     retention = {}
@@ -110,7 +110,7 @@ def pandas_baseline(
         target = pd.DataFrame({"participant": first.index, "period": first.to_numpy() + h})
         target = target[(first.to_numpy() >= 0) & (target["period"] < N_PERIODS)]
         at = target.merge(long, on=["participant", "period"], how="left")
-        retained = at.set_index("participant")["status"].isin([EMPLOYED, SUBSIDISED])
+        retained = at.set_index("participant")["status"].isin([EMPLOYED, WAGE_SUBSIDY])
         retention[h] = retained.reindex(range(n_rows), fill_value=False)
     return {"weeks": weeks.to_numpy(), "job_start": first.to_numpy(), "retention": retention}
 

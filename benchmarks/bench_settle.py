@@ -38,7 +38,9 @@ def contract() -> ib.Contract:
         ],
         outcomes=[
             ib.EmploymentMonths(
-                "months", weights={"employed": 1, "subsidised_employment": "1/2"}, hours_norm=37
+                "months",
+                weights={"employed": 1, "flexjob": "1/2", "wage_subsidy": "1/2"},
+                hours_norm=37,
             ),
             ib.JobStart("start"),
             ib.Retention("kept", horizon_weeks=26),

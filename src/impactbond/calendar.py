@@ -20,6 +20,7 @@ import calendar as _stdlib_calendar
 import enum
 from collections.abc import Iterable
 from datetime import date, timedelta
+from fractions import Fraction
 
 import attrs
 import numpy as np
@@ -29,6 +30,7 @@ from dateutil.relativedelta import relativedelta
 from impactbond.errors import AmbiguousDate, DateOutsideGrid, InvalidWindow
 
 __all__ = [
+    "DayCount",
     "MonthRounding",
     "MonthlyGrid",
     "WeeklyGrid",
@@ -40,6 +42,8 @@ __all__ = [
     "iso_weeks_in_year",
     "monday_of_iso_week",
     "month_starts_between",
+    "whole_periods",
+    "year_fraction",
 ]
 
 #: Day number of an open end: far beyond any contract (year 9999).
@@ -85,6 +89,121 @@ def add_months(d: date, n: int, rounding: MonthRounding = MonthRounding.RAISE) -
         field="rounding",
         rule="ambiguous month arithmetic needs a named rounding",
     )
+
+
+class DayCount(enum.Enum):
+    """How the time between two dates becomes a number of years (a day-count convention).
+
+    A term of the contract wherever a rate "a year" is applied to dated money
+    (an IRR cap on the investor's return).  See :func:`year_fraction`.
+    """
+
+    ACTUAL_365_FIXED = "actual_365_fixed"
+    """Actual days / 365, whatever the year (ISDA 2006, 4.16(d))."""
+    ACTUAL_ACTUAL_ISDA = "actual_actual_isda"
+    """Days in each calendar year / the days of that year (365 or 366), summed (ISDA 2006, 4.16(b))."""
+    THIRTY_360_BOND_BASIS = "30_360_bond_basis"
+    """30/360 bond basis (ISDA 2006, 4.16(f)): day 31 counts as 30; an end on day 31
+    counts as 30 only when the start is on day 30 or 31.  No end-of-February rule."""
+    WHOLE_YEARS = "whole_years"
+    """Whole calendar years from the start date: "15 % a year for three years" is 1.15^3."""
+    WHOLE_MONTHS = "whole_months"
+    """Whole calendar months from the start date, twelve to a year."""
+
+
+def whole_periods(
+    start: date, end: date, months: int, rounding: MonthRounding = MonthRounding.RAISE
+) -> int:
+    """How many whole periods of ``months`` calendar months fit in ``[start, end)``.
+
+    Period ``n`` ends on ``add_months(start, n * months, rounding)``; a period
+    is whole when it ends on or before ``end``.
+
+    >>> whole_periods(date(2024, 1, 1), date(2027, 1, 1), 12), whole_periods(
+    ...     date(2024, 1, 1), date(2026, 12, 31), 12)
+    (3, 2)
+    >>> whole_periods(date(2024, 1, 31), date(2024, 2, 29), 1, MonthRounding.DOWN)
+    1
+    """
+    if end < start:
+        raise InvalidWindow(
+            f"{end.isoformat()} is before {start.isoformat()}",
+            field="end",
+            rule="a span ends on or after its start",
+        )
+    # An estimate from the calendar, then corrected: at most one step either way.
+    n = ((end.year - start.year) * 12 + end.month - start.month) // months + 1
+    while n > 0 and add_months(start, n * months, rounding) > end:
+        n -= 1
+    return n
+
+
+def _thirty_360(start: date, end: date) -> int:
+    d1, d2 = min(start.day, 30), end.day
+    if d2 == 31 and d1 == 30:
+        d2 = 30
+    return 360 * (end.year - start.year) + 30 * (end.month - start.month) + d2 - d1
+
+
+def year_fraction(
+    start: date,
+    end: date,
+    day_count: DayCount,
+    rounding: MonthRounding = MonthRounding.RAISE,
+) -> Fraction:
+    """The years from ``start`` to ``end`` under ``day_count``, exactly.
+
+    ``rounding`` is used by the whole-period counts only (a start on 29
+    February or on the 31st makes them ambiguous without one).
+
+    >>> year_fraction(date(2024, 1, 1), date(2027, 1, 1), DayCount.ACTUAL_365_FIXED)
+    Fraction(1096, 365)
+    >>> year_fraction(date(2024, 1, 1), date(2027, 1, 1), DayCount.ACTUAL_ACTUAL_ISDA)
+    Fraction(3, 1)
+    >>> f = year_fraction(date(2003, 11, 1), date(2004, 5, 1), DayCount.ACTUAL_ACTUAL_ISDA)
+    >>> f == Fraction(61, 365) + Fraction(121, 366), round(float(f), 5)  # ISDA's example
+    (True, 0.49772)
+    >>> year_fraction(date(2024, 1, 31), date(2024, 3, 31), DayCount.THIRTY_360_BOND_BASIS)
+    Fraction(1, 6)
+    >>> year_fraction(date(2024, 1, 15), date(2026, 1, 14), DayCount.WHOLE_YEARS)
+    Fraction(1, 1)
+    >>> year_fraction(date(2024, 1, 15), date(2025, 7, 15), DayCount.WHOLE_MONTHS)
+    Fraction(3, 2)
+
+    Notes
+    -----
+    actual/365 fixed: ``days / 365``.  actual/actual (ISDA): the days falling in
+    each calendar year divided by 365 or 366, summed.  30/360 bond basis:
+    ``(360 (Y2 - Y1) + 30 (M2 - M1) + (D2 - D1)) / 360`` with ``D1 = 31 -> 30``,
+    and ``D2 = 31 -> 30`` when ``D1`` is then 30.  Whole years and whole months:
+    :func:`whole_periods` of 12 months, or of one month divided by 12.
+
+    References
+    ----------
+    International Swaps and Derivatives Association, *2006 ISDA Definitions*,
+    Section 4.16 (Day Count Fraction).
+    """
+    if end < start:
+        raise InvalidWindow(
+            f"{end.isoformat()} is before {start.isoformat()}",
+            field="end",
+            rule="a span ends on or after its start",
+        )
+    if day_count is DayCount.ACTUAL_365_FIXED:
+        return Fraction((end - start).days, 365)
+    if day_count is DayCount.ACTUAL_ACTUAL_ISDA:
+        total = Fraction(0)
+        for year in range(start.year, end.year + 1):
+            a = max(start, date(year, 1, 1))
+            b = min(end, date(year + 1, 1, 1))
+            if b > a:
+                total += Fraction((b - a).days, 366 if _stdlib_calendar.isleap(year) else 365)
+        return total
+    if day_count is DayCount.THIRTY_360_BOND_BASIS:
+        return Fraction(_thirty_360(start, end), 360)
+    if day_count is DayCount.WHOLE_YEARS:
+        return Fraction(whole_periods(start, end, 12, rounding))
+    return Fraction(whole_periods(start, end, 1, rounding), 12)
 
 
 def day_number(d: date) -> int:

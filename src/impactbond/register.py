@@ -51,7 +51,7 @@ from impactbond.errors import (
     InvalidSpell,
     InvalidTrajectory,
 )
-from impactbond.status import Status
+from impactbond.status import SPLIT_STATUSES, Status
 
 __all__ = [
     "EARLIEST_DAY",
@@ -809,14 +809,29 @@ class Register:
         status_idx, status_names = _codes(status_values)
         known = ", ".join(s.name.lower() for s in Status)
         status_table = np.full(len(status_names) + 1, -1, dtype=np.int16)
+        split: list[tuple[int, str]] = []  # a removed name: its own message (what it became)
         for k, status_name in enumerate(status_names):
             if status_name is None:
                 continue
             try:
                 status_table[k] = int(Status.parse(status_name))
-            except ImpactBondError:
+            except ImpactBondError as error:
                 status_table[k] = -1
+                if str(status_name).strip().lower() in SPLIT_STATUSES:
+                    status_table[k] = -2
+                    split.append((k, error.message))
         status_code = status_table[status_idx]  # index -1 (null) hits the last entry, -1
+        for k, message in split:
+            problems.add(
+                "spells",
+                status_idx == k,
+                message,
+                field="status",
+                rule="a status by its current name (impactbond statuses)",
+                kind=InvalidSpell,
+                ids=sid,
+                refuse_ids=s_refused,
+            )
         problems.add(
             "spells",
             status_idx < 0,
@@ -829,7 +844,7 @@ class Register:
         )
         problems.add(
             "spells",
-            (status_idx >= 0) & (status_code < 0),
+            (status_idx >= 0) & (status_code == -1),
             f"unknown status; the statuses are: {known}",
             field="status",
             rule="a status is one of impactbond's register statuses (impactbond statuses)",

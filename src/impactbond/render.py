@@ -41,7 +41,7 @@ from fractions import Fraction
 
 import attrs
 
-from impactbond.calendar import MonthRounding
+from impactbond.calendar import DayCount, MonthRounding
 from impactbond.core.accrual import AccrualConvention
 from impactbond.domain.contract import Clause, CohortTerms, Contract
 from impactbond.domain.outcome import (
@@ -67,7 +67,7 @@ from impactbond.domain.payment import (
     SavingsSharePayment,
     TargetBonus,
 )
-from impactbond.domain.terms import Financing
+from impactbond.domain.terms import Financing, Guarantee, GuaranteeCall
 from impactbond.money import Money, Rounding, RoundingStage
 from impactbond.status import Status
 
@@ -168,7 +168,7 @@ def _number(q: Fraction) -> str:
 
 
 def _status(s: Status) -> str:
-    return s.name.lower().replace("_", " ")
+    return f"{s.name_en} ({s.name_da})"
 
 
 def _weights(weights: Weights) -> str:
@@ -202,7 +202,7 @@ def describe_outcome(outcome: Outcome) -> str:
 
     >>> from impactbond.domain.outcome import Retention
     >>> describe_outcome(Retention("retained_26w", horizon_weeks=26))
-    'Still employed 26 weeks after the job start (fastholdelse). Counts: employed. ...'
+    'Still employed 26 weeks after the job start (fastholdelse). Counts: ordinary employment ...'
     """
     weights: Weights | None = getattr(outcome, "weights", None)
     counts = "" if weights is None else f"Counts: {_weights(weights)}."
@@ -263,7 +263,7 @@ def describe_outcome(outcome: Outcome) -> str:
             f"not read from the registers ({how}). {window}"
         )
     assert isinstance(outcome, Progression)
-    rungs = " < ".join("/".join(_status(s) for s in rung) for rung in outcome.ladder)
+    rungs = " < ".join(" or ".join(_status(s) for s in rung) for rung in outcome.ladder)
     return (
         "Progression: one step for each rung of the ladder climbed above the rung at the "
         f"window's start (ladder, lowest first: {rungs}). {window}"
@@ -408,21 +408,76 @@ def _financing_paragraphs(contract: Contract, f: Financing) -> tuple[str, ...]:
         r = f.return_cap
         limits = []
         if r.irr is not None:
-            limits.append(f"an IRR of {_percent(r.irr)} a year")
+            assert r.day_count is not None
+            limits.append(
+                f"an IRR of {_percent(r.irr)} a year ({_day_count_words(r.irr, r.day_count)})"
+            )
         if r.multiple is not None:
             limits.append(f"{_number(r.multiple)} times the money invested")
+        rounding = ""
+        if r.irr is not None and r.day_count in WHOLE_PERIOD_COUNTS:
+            rounding = f" {PERIOD_ROUNDING_WORDS[r.month_rounding]}"
         out.append(
             f"The investor receives at most {' and at most '.join(limits)}; outcome payments "
-            f"above the cap stay with the payers ({_clause_ref(contract, r.clause)})."
+            f"above the cap stay with the payers ({_clause_ref(contract, r.clause)}).{rounding}"
         )
     if f.guarantee is not None:
         g = f.guarantee
         limit = "" if g.limit is None else f", up to {_money(g.limit)}"
         out.append(
-            f"{g.guarantor} covers {_percent(g.share)} of the investor's loss{limit} "
-            f"({_clause_ref(contract, g.clause)})."
+            f"{g.guarantor} covers {_percent(g.share)} of the investor's loss{limit}. "
+            f"{_guarantee_call_words(contract, g)} ({_clause_ref(contract, g.clause)})."
         )
     return tuple(out)
+
+
+#: The day counts that count whole calendar periods.
+WHOLE_PERIOD_COUNTS = (DayCount.WHOLE_YEARS, DayCount.WHOLE_MONTHS)
+
+#: How a day count turns the time between two dates into years, in words.
+DAY_COUNT_WORDS: dict[DayCount, str] = {
+    DayCount.ACTUAL_365_FIXED: "years counted actual/365 fixed: the days between two dates / 365",
+    DayCount.ACTUAL_ACTUAL_ISDA: (
+        "years counted actual/actual (ISDA): the days in each calendar year / the days of "
+        "that year, 365 or 366"
+    ),
+    DayCount.THIRTY_360_BOND_BASIS: (
+        "years counted 30/360 bond basis (ISDA 2006, 4.16(f)): every month 30 days, a year "
+        "360; day 31 counts as 30, and an end on day 31 as 30 when the start is on day 30 or 31"
+    ),
+    DayCount.WHOLE_YEARS: "counted in whole calendar years from the date of each amount",
+    DayCount.WHOLE_MONTHS: "counted in whole calendar months from the date of each amount, 12 to a year",
+}
+
+#: When a whole period that starts on a day later months lack ends, in words.
+PERIOD_ROUNDING_WORDS: dict[MonthRounding, str] = {
+    MonthRounding.RAISE: "No amount may be dated on a day that later months lack.",
+    MonthRounding.DOWN: "A period that starts on a day a later month lacks ends on that month's last day.",
+    MonthRounding.UP: "A period that starts on a day a later month lacks ends on the first day of the next month.",
+}
+
+
+def _day_count_words(irr: Fraction, day_count: DayCount) -> str:
+    words = DAY_COUNT_WORDS[day_count]
+    if day_count is DayCount.WHOLE_YEARS:
+        return f"{words}: each amount grows by {_percent(irr)} for every whole year"
+    return f"{words}; each amount grows by (1 + {_percent(irr)}) to the power of its years"
+
+
+def _guarantee_call_words(contract: Contract, g: Guarantee) -> str:
+    if g.called is GuaranteeCall.ON_DATE:
+        assert g.on is not None
+        return f"The loss is measured and the guarantee paid on {_day(g.on)}"
+    if g.called is GuaranteeCall.MATURITY:
+        return (
+            "The loss is measured and the guarantee paid at maturity, on the term's last day "
+            f"({_day(contract.maturity)})"
+        )
+    return (
+        "The loss is measured and the guarantee paid at final determination, the day the last "
+        "outcome payment falls due: the last day anything is measured, plus the verification "
+        f"lag ({_day(contract.final_determination)})"
+    )
 
 
 def _cohort_row(contract: Contract, c: CohortTerms) -> tuple[str, ...]:

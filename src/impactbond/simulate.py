@@ -31,25 +31,32 @@ __all__ = ["DEFAULT_STATES", "default_transitions", "simulate_panel", "synthetic
 DEFAULT_STATES: tuple[Status, ...] = (
     Status.SICKNESS_BENEFIT,
     Status.UNEMPLOYMENT_BENEFIT,
-    Status.REHABILITATION,
-    Status.SUBSIDISED_EMPLOYMENT,
+    Status.CLARIFICATION_COURSE,
+    Status.FLEXJOB,
+    Status.WAGE_SUBSIDY,
     Status.EMPLOYED,
     Status.SELF_SUPPORTED,
 )
 
 
 def default_transitions(weekly_job_rate: float = 0.02) -> npt.NDArray[np.float64]:
-    """A weekly transition matrix over :data:`DEFAULT_STATES` (rows sum to 1)."""
+    """A weekly transition matrix over :data:`DEFAULT_STATES` (rows sum to 1).
+
+    A clarification course (jobafklaringsforløb) follows sickness benefit only;
+    a flexjob follows sickness benefit or a clarification course, a wage
+    subsidy (løntilskud) follows unemployment or employment.
+    """
     j = weekly_job_rate
     m = np.array(
         [
-            # sick   unemp  rehab  subs   empl   self
-            [0.0, 0.010, 0.015, 0.006, j, 0.004],
-            [0.004, 0.0, 0.004, 0.006, j * 1.2, 0.006],
-            [0.004, 0.006, 0.0, 0.010, j * 0.6, 0.002],
-            [0.002, 0.004, 0.002, 0.0, 0.015, 0.002],
-            [0.002, 0.003, 0.0005, 0.0005, 0.0, 0.002],
-            [0.004, 0.006, 0.0, 0.0, 0.02, 0.0],
+            # sick  unemp  clarif flex   wage    empl     self
+            [0.0, 0.010, 0.015, 0.006, 0.0, j, 0.004],
+            [0.004, 0.0, 0.0, 0.0, 0.006, j * 1.2, 0.006],
+            [0.004, 0.006, 0.0, 0.010, 0.0, j * 0.6, 0.002],
+            [0.002, 0.004, 0.002, 0.0, 0.0, 0.015, 0.002],
+            [0.002, 0.004, 0.0, 0.0, 0.0, 0.015, 0.002],
+            [0.002, 0.003, 0.0, 0.0, 0.0005, 0.0, 0.002],
+            [0.004, 0.006, 0.0, 0.0, 0.0, 0.02, 0.0],
         ]
     )
     np.fill_diagonal(m, 1.0 - m.sum(axis=1))

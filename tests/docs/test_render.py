@@ -39,7 +39,7 @@ def small_contract() -> ib.Contract:
             ib.EmploymentMonths(
                 "employment_months",
                 clause="4.1",
-                weights={"employed": 1, "subsidised_employment": "1/2"},
+                weights={"employed": 1, "wage_subsidy": "1/2"},
             ),
             ib.JobStart("job_start", clause="4.2"),
             ib.Retention("retained_26w", clause="4.3", horizon_weeks=26),
@@ -126,7 +126,7 @@ def test_markdown_states_terms_in_words(contract: ib.Contract) -> None:
     text = render_markdown(contract)
     assert "every 3 months" in text and "45 days after the period closes" in text
     assert "half øre to the even neighbour" in text and "`participant`" in text
-    assert "subsidised employment (weight 1/2" in text
+    assert "wage-subsidised job (løntilskud) (weight 1/2" in text
     assert "26 weeks after the job start" in text
     # The last referral day is the day before the (exclusive) referral end.
     assert "up to and including 2024-12-31" in text

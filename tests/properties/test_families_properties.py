@@ -3,13 +3,16 @@
 from datetime import date, timedelta
 from fractions import Fraction
 
+import attrs
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import impactbond as ib
+from impactbond.calendar import DayCount, MonthRounding, year_fraction
 from impactbond.finance import (
     Guarantee,
+    GuaranteeCall,
     ReturnCap,
     Tier,
     TierTable,
@@ -153,8 +156,14 @@ dated_money = st.lists(st.tuples(dates, minor.map(eur_minor)), min_size=1, max_s
 
 @st.composite
 def waterfalls(draw: st.DrawFn) -> Waterfall:
+    investments = draw(dated_money)
+    last = max(d for d, _ in investments)
+    called = draw(st.sampled_from(list(GuaranteeCall)))
+    after = st.integers(0, 4 * 365).map(lambda n: last + timedelta(days=n))
+    maturity = draw(after)
+    day_count = draw(st.sampled_from(list(DayCount)))
     return Waterfall(
-        investments=draw(dated_money),
+        investments=investments,
         fees=draw(st.lists(st.tuples(dates, minor.map(eur_minor)), max_size=3)),
         top_up=draw(
             st.none() | st.builds(TopUp, st.just("fund"), st.fractions(0, 1, max_denominator=50))
@@ -165,6 +174,8 @@ def waterfalls(draw: st.DrawFn) -> Waterfall:
                 ReturnCap,
                 irr=st.none() | st.fractions(0, Fraction(1, 2), max_denominator=100),
                 multiple=st.fractions(1, 3, max_denominator=20),
+                day_count=st.just(day_count),
+                month_rounding=st.sampled_from([MonthRounding.DOWN, MonthRounding.UP]),
             )
         ),
         guarantee=draw(
@@ -174,8 +185,12 @@ def waterfalls(draw: st.DrawFn) -> Waterfall:
                 st.just("guarantor"),
                 st.fractions(0, 1, max_denominator=50),
                 st.none() | minor.map(eur_minor),
+                called=st.just(called),
+                on=st.just(draw(after)) if called is GuaranteeCall.ON_DATE else st.none(),
             )
         ),
+        maturity=maturity,
+        final_determination=maturity + timedelta(days=draw(st.integers(0, 200))),
     )
 
 
@@ -195,17 +210,15 @@ def test_money_only_moves_between_the_parties(
 def test_a_guarantee_never_makes_the_investors_loss_larger(
     w: Waterfall, payments: list[tuple[date, ib.Money]], share: Fraction
 ) -> None:
-    bare = Waterfall(
-        investments=w.investments, fees=w.fees, top_up=w.top_up, return_cap=w.return_cap
-    )
-    guaranteed = Waterfall(
-        investments=w.investments,
-        fees=w.fees,
-        top_up=w.top_up,
-        return_cap=w.return_cap,
-        guarantee=Guarantee("guarantor", share),
-    )
-    assert guaranteed.run(payments).total("investor") >= bare.run(payments).total("investor")
+    bare = attrs.evolve(w, guarantee=None)
+    guarantee = w.guarantee or Guarantee("guarantor", share, called=GuaranteeCall.MATURITY)
+    guaranteed = attrs.evolve(w, guarantee=guarantee)
+    flows = guaranteed.run(payments)
+    assert flows.total("investor") >= bare.run(payments).total("investor")
+    # The guarantor pays on the call date, never before the last investment.
+    called = guaranteed.guarantee_call_date()
+    assert called is not None and called >= max(d for d, _ in w.investments)
+    assert all(c.on == called for c in flows if c.memo == "guarantee")
 
 
 @settings(max_examples=150, deadline=None)
@@ -220,6 +233,25 @@ def test_a_return_cap_is_never_passed(w: Waterfall, payments: list[tuple[date, i
         c.amount.minor_units for c in flows if c.party == "investor" and c.memo == "outcome payment"
     )
     assert received <= cap.multiple * invested
-    if cap.irr is not None and w.guarantee is None:
+    if cap.irr is None:
+        return
+    assert cap.day_count is not None
+    if cap.day_count is DayCount.ACTUAL_365_FIXED and w.guarantee is None:
         rate = flows.xirr("investor")
         assert rate is None or rate <= float(cap.irr) + 1e-9 or np.isclose(rate, float(cap.irr))
+    # At every receipt, in floats (a slow reference): the investments by then grown at the
+    # cap's rate, less the receipts so far grown the same way, never fall below zero.
+    receipts = [
+        (c.on, c.amount.minor_units)
+        for c in flows
+        if c.party == "investor" and c.memo == "outcome payment"
+    ]
+    for k, (on, _) in enumerate(receipts):
+
+        def grown(minor: int, start: date, on: date = on) -> float:
+            years = year_fraction(start, on, cap.day_count, cap.month_rounding)
+            return minor * (1 + float(cap.irr)) ** float(years)
+
+        room = sum(grown(m.minor_units, d) for d, m in w.investments if d <= on)
+        room -= sum(grown(minor, d) for d, minor in receipts[: k + 1])
+        assert room >= -1e-6 * max(1.0, abs(room)) - 1e-3

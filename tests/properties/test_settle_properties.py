@@ -17,10 +17,11 @@ import impactbond as ib
 START = date(2024, 1, 1)
 STATUSES = [
     ib.Status.EMPLOYED,
-    ib.Status.SUBSIDISED_EMPLOYMENT,
+    ib.Status.WAGE_SUBSIDY,
+    ib.Status.FLEXJOB,
     ib.Status.SICKNESS_BENEFIT,
     ib.Status.UNEMPLOYMENT_BENEFIT,
-    ib.Status.REHABILITATION,
+    ib.Status.CLARIFICATION_COURSE,
     ib.Status.EDUCATION,
 ]
 
@@ -57,7 +58,7 @@ def cohorts(
 def contracts(draw: st.DrawFn, *, caps: bool = True, bonus: bool = True) -> ib.Contract:
     convention = draw(st.sampled_from(list(ib.AccrualConvention)))
     weights = draw(
-        st.sampled_from([{"employed": 1}, {"employed": 1, "subsidised_employment": "1/2"}])
+        st.sampled_from([{"employed": 1}, {"employed": 1, "flexjob": "1/2", "wage_subsidy": "1/2"}])
     )
     hours = (
         None

@@ -57,12 +57,13 @@ def test_nyborg_contract_terms() -> None:
     ]
     assert c.cohort("sick_listed").eligible_statuses == (
         Status.SICKNESS_BENEFIT,
-        Status.REHABILITATION,
+        Status.CLARIFICATION_COURSE,
     )
     months = c.outcome("employment_months")
     assert isinstance(months, EmploymentMonths)
     assert months.convention is AccrualConvention.PRO_RATA_DAYS
-    assert months.weight_of(Status.SUBSIDISED_EMPLOYMENT) == Fraction(1, 2)
+    assert months.weight_of(Status.FLEXJOB) == Fraction(1, 2)
+    assert months.weight_of(Status.WAGE_SUBSIDY) == Fraction(1, 2)
     assert months.hours_norm == Decimal(37)
     assert months.window.length_months == 24
     assert months.window.month_rounding is MonthRounding.DOWN
@@ -123,13 +124,13 @@ def test_money_as_table_or_currency_first_and_float_read_exactly() -> None:
 def test_dates_as_strings_and_fractions_as_decimals() -> None:
     c = loads_contract(
         _edit("term_start = 2023-10-01", 'term_start = "2023-10-01"').replace(
-            'subsidised_employment = "1/2"', 'subsidised_employment = "0.5"'
+            'wage_subsidy = "1/2"', 'wage_subsidy = "0.5"'
         )
     )
     assert c.term_start == date(2023, 10, 1)
     months = c.outcome("employment_months")
     assert isinstance(months, EmploymentMonths)
-    assert months.weight_of(Status.SUBSIDISED_EMPLOYMENT) == Fraction(1, 2)
+    assert months.weight_of(Status.WAGE_SUBSIDY) == Fraction(1, 2)
 
 
 def test_converter_refuses_float_money_without_currency() -> None:
@@ -194,7 +195,7 @@ def test_toml_syntax_error_names_the_line() -> None:
         ("invoice_months = 3", "invoice_months = 3\ninvoice_day = 1", "schedule.invoice_day", None),
         ('target = "50"\nclause', 'target = "fifty"\nclause', "cohorts[1].target", "2.2"),
         (
-            'eligible_statuses = ["sickness_benefit", "rehabilitation"]',
+            'eligible_statuses = ["sickness_benefit", "clarification_course"]',
             'eligible_statuses = ["sickness_benefit", "sick"]',
             "cohorts[0].eligible_statuses[1]",
             "2.1",
@@ -244,7 +245,7 @@ def test_several_contract_wide_problems_at_once() -> None:
 
 
 def test_domain_validator_errors_keep_their_rule() -> None:
-    err = _bad(_edit('subsidised_employment = "1/2"', 'subsidised_employment = "3/2"'))
+    err = _bad(_edit('wage_subsidy = "1/2"', 'wage_subsidy = "3/2"'))
     assert err.field == "outcomes[0].weights"
     assert err.rule == "a status weight lies between 0 and 1"
 

@@ -17,7 +17,7 @@ from impactbond.core import (
 )
 
 EMPLOYED = np.zeros(256, dtype=bool)
-EMPLOYED[[1, 2]] = True  # ordinary and subsidised employment
+EMPLOYED[[1, 14]] = True  # ordinary employment and flexjob
 E, S, U = 1, 5, 6  # employed, sickness benefit, unemployment benefit
 
 PANEL = np.array(

@@ -19,10 +19,10 @@ def nyborg() -> ib.Settlement:
 def test_explain_shows_days_and_weights_behind_each_month(nyborg: ib.Settlement) -> None:
     text = nyborg.explain("karina")
     karina = nyborg.trajectories[nyborg.row_of("karina")]
-    subsidised = next(s for s in karina.spells if s.status is ib.Status.SUBSIDISED_EMPLOYMENT)
+    subsidised = next(s for s in karina.spells if s.status is ib.Status.WAGE_SUBSIDY)
     # The first subsidised month: the days from the spell start to the month end, weight 1/2.
     first_month_days = 31 - subsidised.start.day + 1
-    assert f"{first_month_days} days subsidised employment x 1/2 of 31 days" in text
+    assert f"{first_month_days} days wage subsidy x 1/2 of 31 days" in text
     employed = next(s for s in karina.spells if s.status is ib.Status.EMPLOYED)
     assert f"x {employed.hours}/37 h" in text
     # The total quantity in the text is the settlement's own.

@@ -8,12 +8,14 @@ import pytest
 import pyxirr
 
 import impactbond as ib
+from impactbond.calendar import DayCount
 from impactbond.errors import CurrencyMismatch, InvalidContract, InvalidInput
 from impactbond.finance import (
     CashFlows,
     ComparisonGroup,
     EffectTiers,
     Guarantee,
+    GuaranteeCall,
     RefusionSchedule,
     ReturnCap,
     Tier,
@@ -234,7 +236,7 @@ def test_fees_top_up_and_balance() -> None:
 
 
 def test_return_cap_as_irr_is_never_passed() -> None:
-    cap = ReturnCap(irr=F(1, 10), clause="9")
+    cap = ReturnCap(irr=F(1, 10), clause="9", day_count=DayCount.ACTUAL_365_FIXED)
     w = Waterfall(investments=INVEST, return_cap=cap)
     flows = w.run([(D(2021, 1, 1), eur(600)), (D(2022, 1, 1), eur(900))])
     # Room on 1 Jan 2022: 1000 x 1.1^(731/365) - 600 x 1.1^(365/365) = 1210.316... - 660,
@@ -245,8 +247,8 @@ def test_return_cap_as_irr_is_never_passed() -> None:
 
 
 def test_guarantee_covers_part_of_the_loss() -> None:
-    g = Guarantee("foundation", F(1, 2), limit=eur(300), clause="10")
-    w = Waterfall(investments=INVEST, guarantee=g)
+    g = Guarantee("foundation", F(1, 2), limit=eur(300), clause="10", called=GuaranteeCall.MATURITY)
+    w = Waterfall(investments=INVEST, guarantee=g, maturity=D(2023, 1, 1))
     flows = w.run([(D(2022, 1, 1), eur(300))])
     assert flows.total("foundation") == eur(-300)  # half of 700 is 350, limited to 300
     assert flows.total("investor") == eur(-400)

@@ -16,7 +16,14 @@ from impactbond.domain.payment import (
     FixedFee,
     SavingsSharePayment,
 )
-from impactbond.domain.terms import DatedAmount, Financing, Guarantee, RefusionSchedule, Tier
+from impactbond.domain.terms import (
+    DatedAmount,
+    Financing,
+    Guarantee,
+    GuaranteeCall,
+    RefusionSchedule,
+    Tier,
+)
 from impactbond.errors import InvalidContract, SettlementError
 from impactbond.examples import effect_size, hybrid, koto_sib
 from impactbond.finance import cash_flows
@@ -226,7 +233,8 @@ def test_caps_hold_flows_sum_to_zero_and_a_guarantee_never_adds_loss(
     assert s.accrued_total <= ib.Money(cap, EUR)
     plain = cash_flows(s)
     assert plain.total().amount == 0
-    g = Guarantee("g", share, None if limit is None else ib.Money(limit, EUR))
+    limit_money = None if limit is None else ib.Money(limit, EUR)
+    g = Guarantee("g", share, limit_money, called=GuaranteeCall.MATURITY)
     assert c.financing is not None
     guarded_contract = attrs.evolve(c, financing=attrs.evolve(c.financing, guarantee=g))
     guarded = cash_flows(

@@ -24,8 +24,8 @@ def test_map_rows_equals_the_kernel_on_the_whole_panel() -> None:
     ws = rng.integers(0, t_len // 2, size=n)
     we = ws + rng.integers(0, t_len // 2, size=n)
     weights = np.zeros(256, dtype=np.int64)
-    weights[int(Status.EMPLOYED)], weights[int(Status.SUBSIDISED_EMPLOYMENT)] = 2, 1
-    employed = Status.mask([Status.EMPLOYED, Status.SUBSIDISED_EMPLOYMENT])
+    weights[int(Status.EMPLOYED)], weights[int(Status.WAGE_SUBSIDY)] = 2, 1
+    employed = Status.mask([Status.EMPLOYED, Status.WAGE_SUBSIDY])
     window = {"window_start": ws, "window_end": we}
 
     lazy = map_rows(employed_weeks, panel, rows=window, chunk_rows=700, weight_table=weights)

@@ -233,11 +233,11 @@ def test_progression_and_self_sufficiency() -> None:
         "p",
         D(2024, 1, 1),
         ib.Spell("sickness_benefit", D(2023, 6, 1), D(2024, 3, 1)),
-        ib.Spell("rehabilitation", D(2024, 3, 1), D(2024, 5, 1)),
+        ib.Spell("clarification_course", D(2024, 3, 1), D(2024, 5, 1)),
         ib.Spell("employed", D(2024, 5, 1), None),
     )
     s = settle(contract(outcomes=outcomes, payment_rules=rules), [p], D(2024, 10, 1))
-    # sickness (rung 0) -> rehabilitation (1) -> employed (3): three rungs climbed
+    # sickness (rung 0) -> clarification course (1) -> employed (3): three rungs climbed
     assert s.quantity("steps") == 3
     # whole months without benefit: May to September
     assert s.quantity("self") == 5

@@ -65,9 +65,7 @@ def test_spells_round_trip(tmp_path: Path) -> None:
                 ),
             ],
         ),
-        "P-1": Trajectory(
-            "P-1", [Spell(Status.SOCIAL_ASSISTANCE, date(2023, 5, 1), date(2023, 6, 1))]
-        ),
+        "P-1": Trajectory("P-1", [Spell(Status.CASH_BENEFIT, date(2023, 5, 1), date(2023, 6, 1))]),
     }
     path = tmp_path / "spells.csv"
     write_spells(t, path)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
 
@@ -26,8 +26,13 @@ from impactbond.domain.payment import (
     TargetBonus,
     references,
 )
-from impactbond.domain.terms import Financing, optional_exact_fraction
-from impactbond.errors import ImpactBondError, InvalidContract
+from impactbond.domain.terms import (
+    Financing,
+    GuaranteeCall,
+    check_call_date,
+    optional_exact_fraction,
+)
+from impactbond.errors import AmbiguousDate, ImpactBondError, InvalidContract
 from impactbond.money import Money, Rounding, RoundingStage
 from impactbond.status import Status
 
@@ -185,6 +190,27 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                     field="clause",
                     clause=clause,
                 )
+    guarantee = contract.financing.guarantee if contract.financing is not None else None
+    if (
+        guarantee is not None
+        and guarantee.called is not GuaranteeCall.ON_DATE
+        and contract.term_end > contract.term_start
+    ):
+        assert contract.financing is not None
+        try:
+            day = guarantee.call_date(
+                maturity=contract.term_end, final_determination=contract.final_determination
+            )
+            check_call_date(guarantee, day, contract.financing.investments)
+        except (InvalidContract, AmbiguousDate) as error:
+            errors.append(
+                InvalidContract(
+                    error.message,
+                    field=f"financing.{error.field}" if error.field else "financing",
+                    clause=guarantee.clause or None,
+                    rule=error.rule,
+                )
+            )
     return errors
 
 
@@ -261,6 +287,32 @@ class Contract:
             if c.id == clause_id:
                 return c
         return None
+
+    @property
+    def maturity(self) -> date:
+        """The day a guarantee called at maturity is called: ``term_end``, the term's last day."""
+        return self.term_end
+
+    @property
+    def final_determination(self) -> date:
+        """The day the last outcome payment of the contract falls due.
+
+        The last invoice period ends on the last day anything is measured (the
+        term's last day, or the last day of the measurement tail), and its
+        money is due ``verification_lag_days`` after that day (the clock's
+        ``MEASUREMENT_TAIL``, ``INVOICE_PERIODS`` and ``DUE_AFTER_LAST_DAY``).
+
+        >>> import impactbond as ib
+        >>> ib.examples.nyborg()[0].final_determination  # 30 June 2027 + 60 days
+        datetime.date(2027, 8, 29)
+        """
+        last = self.term_end
+        if self.measurement_tail_months:
+            after = add_months(
+                self.term_end + timedelta(days=1), self.measurement_tail_months, self.month_rounding
+            )
+            last = after - timedelta(days=1)
+        return last + timedelta(days=self.schedule.verification_lag_days)
 
     def invoice_period(self, day: date) -> int:
         """Index of the invoice period containing ``day`` (0 = the first)."""

@@ -49,8 +49,8 @@ def status_weight_table(weights: Weights) -> tuple[I64, int]:
     """Integer weight numerator by status code (int64[256]) over one common denominator.
 
     >>> from impactbond.domain.outcome import to_weights
-    >>> table, den = status_weight_table(to_weights({"employed": 1, "subsidised_employment": "1/2"}))
-    >>> table[1], table[2], den
+    >>> table, den = status_weight_table(to_weights({"employed": 1, "wage_subsidy": "1/2"}))
+    >>> table[1], table[16], den
     (np.int64(2), np.int64(1), 2)
     """
     den = 1
@@ -204,7 +204,7 @@ def employment_months(
         How employed days become months (:class:`AccrualConvention`).
     weights:
         Which statuses count and with what weight, e.g.
-        ``{"employed": 1, "subsidised_employment": "1/2"}``; default: employed only.
+        ``{"employed": 1, "flexjob": "1/2", "wage_subsidy": "1/2"}``; default: employed only.
     hours_norm:
         Weekly full-time hours (e.g. 37): spells with hours count
         ``min(hours, norm) / norm``.

@@ -53,8 +53,8 @@ def to_weights(value: Mapping[Any, Any] | Iterable[Any] | None) -> Weights:
     Accepts a mapping ``{status: weight}`` (names, codes or Status; weights as
     int, Decimal, str such as ``"1/2"``) or an iterable of statuses (weight 1).
 
-    >>> to_weights({"employed": 1, "subsidised_employment": "1/2"})
-    ((<Status.EMPLOYED: 1>, Fraction(1, 1)), (<Status.SUBSIDISED_EMPLOYMENT: 2>, Fraction(1, 2)))
+    >>> to_weights({"employed": 1, "flexjob": "1/2"})
+    ((<Status.EMPLOYED: 1>, Fraction(1, 1)), (<Status.FLEXJOB: 14>, Fraction(1, 2)))
     """
     if value is None:
         return ((Status.EMPLOYED, Fraction(1)),)
@@ -349,18 +349,29 @@ def _ladder(value: Iterable[Any]) -> tuple[tuple[Status, ...], ...]:
             rungs.append((Status.parse(rung),))
         else:
             rungs.append(tuple(Status.parse(s) for s in rung))
-    seen: set[Status] = set()
-    for rung_statuses in rungs:
-        for s in rung_statuses:
-            if s in seen:
-                raise InvalidContract(
-                    f"{s.name} stands on two rungs of the progression ladder",
-                    field="ladder",
-                    rule="each status stands on at most one rung",
-                )
-            seen.add(s)
     if len(rungs) < 2:
         raise InvalidContract("a progression ladder has at least two rungs", field="ladder")
+    problems: list[str] = []
+    where: dict[Status, list[int]] = {}
+    for i, rung_statuses in enumerate(rungs):
+        if not rung_statuses:
+            problems.append(f"rung {i} is empty")
+        for s in rung_statuses:
+            where.setdefault(s, []).append(i)
+    for s, at in where.items():
+        if len(at) == 1:
+            continue
+        if len(set(at)) == 1:
+            problems.append(f"{s.file_name} is listed {len(at)} times on rung {at[0]}")
+        else:
+            on = " and ".join(str(i) for i in sorted(set(at)))
+            problems.append(f"{s.file_name} stands on rungs {on}")
+    if problems:
+        raise InvalidContract(
+            f"progression ladder (rung 0 lowest): {'; '.join(problems)}",
+            field="ladder",
+            rule="each status stands once on one rung, and no rung is empty",
+        )
     return tuple(rungs)
 
 
@@ -378,9 +389,16 @@ class Progression:
     ladder: tuple[tuple[Status, ...], ...] = attrs.field(
         factory=lambda: _ladder(
             [
-                ("sickness_benefit", "social_assistance", "unemployment_benefit"),
-                ("rehabilitation",),
-                ("subsidised_employment", "education"),
+                (
+                    "sickness_benefit",
+                    "unemployment_benefit",
+                    "flexjob_unemployment_benefit",
+                    "cash_benefit",
+                    "education_assistance",
+                    "integration_benefit",
+                ),
+                ("clarification_course", "resource_course", "vocational_rehabilitation"),
+                ("flexjob", "wage_subsidy", "education"),
                 ("employed",),
             ]
         ),

@@ -18,6 +18,7 @@ GBP 2,000.00
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from datetime import date
 from fractions import Fraction
@@ -26,15 +27,18 @@ from typing import Any
 import attrs
 from attrs import validators as v
 
-from impactbond.errors import InvalidContract, InvalidInput
+from impactbond.calendar import DayCount, MonthRounding, add_months
+from impactbond.errors import AmbiguousDate, InvalidContract, InvalidInput
 from impactbond.money import Money
 
 __all__ = [
     "ComparisonGroup",
     "DatedAmount",
+    "DayCount",
     "DeliveryFee",
     "Financing",
     "Guarantee",
+    "GuaranteeCall",
     "RefusionBand",
     "RefusionSchedule",
     "ReturnCap",
@@ -372,18 +376,77 @@ def _share(inst: Any, attribute: attrs.Attribute[Any], value: Fraction | None) -
         )
 
 
+class GuaranteeCall(enum.Enum):
+    """When a guarantee is called: the day the investor's loss is measured and paid."""
+
+    MATURITY = "maturity"
+    """On the contract's ``term_end``: the term's last day, when the investment matures."""
+    FINAL_DETERMINATION = "final_determination"
+    """On the day the last outcome payment falls due
+    (:attr:`~impactbond.domain.contract.Contract.final_determination`: the last day
+    anything is measured, the term's or its tail's, plus the verification lag)."""
+    ON_DATE = "on_date"
+    """On the date the guarantee names (``on``)."""
+
+
 @attrs.frozen
 class Guarantee:
     """A third party covers ``share`` of the investor's loss, up to ``limit``.
 
-    The loss is what the investor paid out minus what it received, at the end
-    of the waterfall; a guarantee pays nothing when there is no loss.
+    The loss is what the investor paid out minus what it received, counting
+    the flows dated on or before the day the guarantee is called
+    (``called``: at maturity, at final determination, or ``on`` a named
+    date); the guarantor pays on that day, and pays nothing when there is no
+    loss.  Outcome payments due after the call are not counted against it.
+
+    >>> from datetime import date
+    >>> g = Guarantee("foundation", Fraction(1, 2), called=GuaranteeCall.ON_DATE,
+    ...               on=date(2026, 6, 30))
+    >>> g.call_date(maturity=None, final_determination=None)
+    datetime.date(2026, 6, 30)
     """
 
     guarantor: str = attrs.field(default="guarantor", validator=v.instance_of(str))
     share: Fraction = attrs.field(default=Fraction(1), converter=exact_fraction, validator=_share)
     limit: Money | None = attrs.field(default=None, validator=v.optional(v.instance_of(Money)))
     clause: str = attrs.field(default="", validator=v.instance_of(str))
+    called: GuaranteeCall = attrs.field(converter=GuaranteeCall, kw_only=True)
+    on: date | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(date)), kw_only=True
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if self.called is GuaranteeCall.ON_DATE and self.on is None:
+            raise InvalidContract(
+                "a guarantee called on a named date names the date (on)",
+                field="on",
+                clause=self.clause or None,
+                rule="a guarantee called on_date names its date",
+            )
+        if self.called is not GuaranteeCall.ON_DATE and self.on is not None:
+            raise InvalidContract(
+                f"a guarantee called at {self.called.value} names no date of its own "
+                f'(on = {self.on.isoformat()}); use called = "on_date"',
+                field="on",
+                clause=self.clause or None,
+                rule="only a guarantee called on_date names a date",
+            )
+
+    def call_date(self, *, maturity: date | None, final_determination: date | None) -> date:
+        """The day the guarantee is called, given the contract's maturity and final determination."""
+        if self.called is GuaranteeCall.ON_DATE:
+            assert self.on is not None
+            return self.on
+        day = maturity if self.called is GuaranteeCall.MATURITY else final_determination
+        if day is None:
+            raise InvalidContract(
+                f"the guarantee is called at {self.called.value}, but that date is not known "
+                "here; give it (Waterfall(maturity=..., final_determination=...))",
+                field="called",
+                clause=self.clause or None,
+                rule="a guarantee is dated by the contract's terms",
+            )
+        return day
 
     def cover(self, loss: Money) -> Money:
         """What the guarantor pays for ``loss`` (zero for no loss), rounded down."""
@@ -398,18 +461,36 @@ class Guarantee:
         return paid
 
 
+_WHOLE_PERIOD_MONTHS = {DayCount.WHOLE_YEARS: 12, DayCount.WHOLE_MONTHS: 1}
+
+
 @attrs.frozen
 class ReturnCap:
     """An upper limit on the investor's return: an annual IRR, a money multiple, or both.
 
-    ``irr``: the investor's receipts never lift its XIRR (actual/365) above this
-    rate; ``multiple``: its receipts never pass ``multiple`` times the money it
+    ``irr``: at every outcome payment, the investor may receive no more than
+    its investments grown at ``irr`` a year, less its earlier receipts grown at
+    the same rate, each from its own date to the payment date, the years
+    counted under ``day_count`` (a term: an IRR cap names it).  Under
+    ``whole_years`` an amount grows by ``(1 + irr)`` for each whole year, so
+    "15 % a year for three years" is exactly ``1.15 ** 3``; ``month_rounding``
+    says when a whole period that starts on a day later months lack ends.
+    ``multiple``: its receipts never pass ``multiple`` times the money it
     invested (a return on investment of ``multiple - 1``).
+
+    >>> ReturnCap(irr=Fraction(15, 100), day_count=DayCount.WHOLE_YEARS).day_count.value
+    'whole_years'
     """
 
     irr: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
     multiple: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
     clause: str = attrs.field(default="", validator=v.instance_of(str))
+    day_count: DayCount | None = attrs.field(
+        default=None, converter=attrs.converters.optional(DayCount), kw_only=True
+    )
+    month_rounding: MonthRounding = attrs.field(
+        default=MonthRounding.RAISE, converter=MonthRounding, kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.irr is None and self.multiple is None:
@@ -424,12 +505,37 @@ class ReturnCap:
                 field="irr",
                 clause=self.clause or None,
             )
+        if self.irr is not None and self.day_count is None:
+            known = ", ".join(repr(d.value) for d in DayCount)
+            raise InvalidContract(
+                f"an IRR cap of {self.irr} a year names the day count its years are counted "
+                f"in: one of {known}",
+                field="day_count",
+                clause=self.clause or None,
+                rule="an IRR cap names its day count",
+            )
         if self.multiple is not None and self.multiple < 0:
             raise InvalidContract(
                 f"a multiple cap of {self.multiple} is negative",
                 field="multiple",
                 clause=self.clause or None,
             )
+
+    def check_start(self, day: date) -> None:
+        """Refuse a start date whose whole periods are ambiguous without a named rounding."""
+        months = _WHOLE_PERIOD_MONTHS.get(self.day_count) if self.day_count else None
+        if months is None or self.irr is None:
+            return
+        try:
+            add_months(day, months, self.month_rounding)
+        except AmbiguousDate:
+            raise InvalidContract(
+                f"whole periods from {day.isoformat()} are ambiguous (later months lack day "
+                f'{day.day}); name month_rounding = "down" or "up"',
+                field="month_rounding",
+                clause=self.clause or None,
+                rule="ambiguous month arithmetic needs a named rounding",
+            ) from None
 
 
 @attrs.frozen
@@ -515,6 +621,28 @@ class Financing:
                     clause=self.clause or None,
                     rule="an investment is positive",
                 )
+            if self.return_cap is not None:
+                try:
+                    self.return_cap.check_start(inv.on)
+                except InvalidContract as error:
+                    raise InvalidContract(
+                        error.message,
+                        field=f"return_cap.{error.field}",
+                        clause=error.clause,
+                        rule=error.rule,
+                    ) from None
+        g = self.guarantee
+        if g is not None and g.called is GuaranteeCall.ON_DATE:
+            assert g.on is not None
+            check_call_date(g, g.on, self.investments)
+
+    def guarantee_call_date(
+        self, *, maturity: date | None, final_determination: date | None
+    ) -> date | None:
+        """The day the guarantee is called (None: no guarantee)."""
+        if self.guarantee is None:
+            return None
+        return self.guarantee.call_date(maturity=maturity, final_determination=final_determination)
 
     def amounts(self) -> list[tuple[str, str, Money]]:
         """``(what, clause, money)`` of every amount in the terms (for currency checks)."""
@@ -529,3 +657,19 @@ class Financing:
     def currencies(self) -> set[str]:
         """The currencies the terms name."""
         return {m.currency for _, _, m in self.amounts()}
+
+
+def check_call_date(guarantee: Guarantee, day: date, investments: Sequence[DatedAmount]) -> None:
+    """Refuse a guarantee called before the investor has made its last investment."""
+    last = max(investments, key=lambda i: i.on)
+    if day < last.on:
+        raise InvalidContract(
+            f"the guarantee is called on {day.isoformat()} ({guarantee.called.value}), before "
+            f"the investment of {last.amount} on {last.on.isoformat()}: the loss it covers "
+            "is measured on the call date",
+            field="guarantee.called"
+            if guarantee.called is not GuaranteeCall.ON_DATE
+            else "guarantee.on",
+            clause=guarantee.clause or None,
+            rule="a guarantee is called on or after the last investment",
+        )

@@ -9,7 +9,7 @@ It is loaded from package data exactly as a user's own files would be.
 >>> contract.parties.provider, len(participants), len(trajectories)
 ('Carelink Gruppen', 100, 100)
 >>> [s.status.name for s in trajectories[0].spells]
-['EMPLOYED', 'SICKNESS_BENEFIT', 'REHABILITATION', 'EMPLOYED']
+['EMPLOYED', 'SICKNESS_BENEFIT', 'CLARIFICATION_COURSE', 'EMPLOYED']
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def effect_size() -> tuple[Contract, list[Participant], list[Trajectory], Events
         ("cohort_1", date(2011, 1, 3), 458),
         ("cohort_2", date(2012, 1, 2), 450),
     ):
-        p, t = _cohort(f"{label}_", label, 1000, start, Status.SOCIAL_ASSISTANCE)
+        p, t = _cohort(f"{label}_", label, 1000, start, Status.OTHER_BENEFIT)
         people += p
         trajectories += t
         for person in p[:reconvicted]:

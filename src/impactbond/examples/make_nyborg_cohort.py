@@ -65,22 +65,28 @@ S = Status
 #: Weekly transition probabilities after enrolment: status -> {next status: p}.
 #: Moves into work are scaled by the programme ramp (see :func:`_ramp`).
 #: Staying put takes the rest.  ``EMPLOYED -> EMPLOYED`` is a move to a new employer.
+#: A sick-listed person moves on to a clarification course (jobafklaringsforløb)
+#: or a flexjob, an unemployed person on cash benefit to a resource course
+#: (ressourceforløb); a flexjob that ends leads to ledighedsydelse, a wage
+#: subsidy (løntilskud) that ends to unemployment benefit.
 TRANSITIONS: dict[str, dict[Status, dict[Status, float]]] = {
     "sick_listed": {
         S.SICKNESS_BENEFIT: {
-            S.REHABILITATION: 0.016,
+            S.CLARIFICATION_COURSE: 0.016,
             S.EMPLOYED: 0.00726,
-            S.SUBSIDISED_EMPLOYMENT: 0.00198,
+            S.FLEXJOB: 0.00198,
             S.UNEMPLOYMENT_BENEFIT: 0.004,
         },
-        S.REHABILITATION: {
+        S.CLARIFICATION_COURSE: {
             S.EMPLOYED: 0.00561,
-            S.SUBSIDISED_EMPLOYMENT: 0.00264,
+            S.FLEXJOB: 0.00264,
             S.SICKNESS_BENEFIT: 0.002,
             S.EDUCATION: 0.002,
         },
-        S.UNEMPLOYMENT_BENEFIT: {S.EMPLOYED: 0.00825, S.SUBSIDISED_EMPLOYMENT: 0.004},
-        S.SUBSIDISED_EMPLOYMENT: {S.EMPLOYED: 0.025, S.UNEMPLOYMENT_BENEFIT: 0.004},
+        S.UNEMPLOYMENT_BENEFIT: {S.EMPLOYED: 0.00825, S.WAGE_SUBSIDY: 0.004},
+        S.FLEXJOB_UNEMPLOYMENT_BENEFIT: {S.EMPLOYED: 0.00825, S.FLEXJOB: 0.004},
+        S.FLEXJOB: {S.EMPLOYED: 0.025, S.FLEXJOB_UNEMPLOYMENT_BENEFIT: 0.004},
+        S.WAGE_SUBSIDY: {S.EMPLOYED: 0.025, S.UNEMPLOYMENT_BENEFIT: 0.004},
         S.EDUCATION: {S.EMPLOYED: 0.015},
         S.EMPLOYED: {
             S.UNEMPLOYMENT_BENEFIT: 0.004125,
@@ -91,24 +97,32 @@ TRANSITIONS: dict[str, dict[Status, dict[Status, float]]] = {
     "unemployed": {
         S.UNEMPLOYMENT_BENEFIT: {
             S.EMPLOYED: 0.0028,
-            S.SUBSIDISED_EMPLOYMENT: 0.0012,
+            S.WAGE_SUBSIDY: 0.0012,
             S.EDUCATION: 0.003,
             S.SICKNESS_BENEFIT: 0.002,
         },
-        S.SOCIAL_ASSISTANCE: {
-            S.EMPLOYED: 0.0014,
-            S.SUBSIDISED_EMPLOYMENT: 0.0012,
+        S.FLEXJOB_UNEMPLOYMENT_BENEFIT: {
+            S.EMPLOYED: 0.0028,
+            S.FLEXJOB: 0.0012,
             S.EDUCATION: 0.003,
-            S.REHABILITATION: 0.002,
+            S.SICKNESS_BENEFIT: 0.002,
+        },
+        S.CASH_BENEFIT: {
+            S.EMPLOYED: 0.0014,
+            S.WAGE_SUBSIDY: 0.0012,
+            S.EDUCATION: 0.003,
+            S.RESOURCE_COURSE: 0.002,
         },
         S.SICKNESS_BENEFIT: {S.UNEMPLOYMENT_BENEFIT: 0.03},
-        S.REHABILITATION: {S.SUBSIDISED_EMPLOYMENT: 0.01},
-        S.SUBSIDISED_EMPLOYMENT: {S.EMPLOYED: 0.02, S.UNEMPLOYMENT_BENEFIT: 0.006},
+        S.RESOURCE_COURSE: {S.FLEXJOB: 0.01},
+        S.FLEXJOB: {S.EMPLOYED: 0.02, S.FLEXJOB_UNEMPLOYMENT_BENEFIT: 0.006},
+        S.WAGE_SUBSIDY: {S.EMPLOYED: 0.02, S.UNEMPLOYMENT_BENEFIT: 0.006},
         S.EDUCATION: {S.EMPLOYED: 0.01, S.UNEMPLOYMENT_BENEFIT: 0.005},
         S.EMPLOYED: {S.UNEMPLOYMENT_BENEFIT: 0.0085, S.EMPLOYED: 0.0022},
     },
 }
-_WORK = (S.EMPLOYED, S.SUBSIDISED_EMPLOYMENT)
+_SUPPORTED = (S.FLEXJOB, S.WAGE_SUBSIDY)
+_WORK = (S.EMPLOYED, *_SUPPORTED)
 _HOURS = (Decimal(37), Decimal(32), Decimal(30), Decimal(25), Decimal(20))
 _HOURS_P = (0.6, 0.15, 0.12, 0.08, 0.05)
 
@@ -136,7 +150,7 @@ def personas() -> list[tuple[Participant, Trajectory]]:
     agnes_spells = [
         Spell(S.EMPLOYED, date(2023, 7, 1), date(2023, 11, 13), hours=37, employer="EMP-A01"),
         Spell(S.SICKNESS_BENEFIT, date(2023, 11, 13), date(2024, 4, 15)),
-        Spell(S.REHABILITATION, date(2024, 4, 15), date(2024, 9, 2)),
+        Spell(S.CLARIFICATION_COURSE, date(2024, 4, 15), date(2024, 9, 2)),
         Spell(S.EMPLOYED, date(2024, 9, 2), None, hours=32, employer="EMP-A02"),
     ]
     karina = Participant("karina", "unemployed", date(2024, 5, 13), referred=date(2024, 5, 6))
@@ -144,7 +158,7 @@ def personas() -> list[tuple[Participant, Trajectory]]:
         Spell(S.SICKNESS_BENEFIT, date(2023, 9, 4), date(2024, 1, 29)),
         Spell(S.UNEMPLOYMENT_BENEFIT, date(2024, 1, 29), date(2024, 10, 7)),
         Spell(S.EDUCATION, date(2024, 10, 7), date(2024, 12, 16)),
-        Spell(S.SUBSIDISED_EMPLOYMENT, date(2024, 12, 16), date(2025, 6, 16), employer="EMP-K01"),
+        Spell(S.WAGE_SUBSIDY, date(2024, 12, 16), date(2025, 6, 16), employer="EMP-K01"),
         Spell(S.EMPLOYED, date(2025, 6, 16), None, hours=30, employer="EMP-K01"),
     ]
     return [
@@ -173,9 +187,10 @@ def _history(
             rehab_start = sick_start + timedelta(weeks=22)
             if rehab_start < enrolled:
                 spells.append(Spell(S.SICKNESS_BENEFIT, sick_start, rehab_start))
-                return [*spells, Spell(S.REHABILITATION, rehab_start, enrolled)], S.REHABILITATION
+                course = Spell(S.CLARIFICATION_COURSE, rehab_start, enrolled)
+                return [*spells, course], S.CLARIFICATION_COURSE
         return [*spells, Spell(status, sick_start, enrolled)], status
-    status = S.UNEMPLOYMENT_BENEFIT if rng.random() < 0.6 else S.SOCIAL_ASSISTANCE
+    status = S.UNEMPLOYMENT_BENEFIT if rng.random() < 0.6 else S.CASH_BENEFIT
     return [Spell(status, history_start, enrolled)], status
 
 
@@ -216,8 +231,8 @@ def _follow(
         day = enrolled + timedelta(weeks=week + 1)
         spells.append(Spell(status, start, day, hours=hours, employer=employer))
         if chosen in _WORK:
-            keep = status is S.SUBSIDISED_EMPLOYMENT and chosen is S.EMPLOYED and rng.random() < 0.5
-            if not keep:  # kept on after a wage subsidy: same employer
+            keep = status in _SUPPORTED and chosen is S.EMPLOYED and rng.random() < 0.5
+            if not keep:  # kept on after a supported job: same employer
                 employer = f"EMP-{_new_employer(employers):03d}"
             hours = (
                 _HOURS[int(rng.choice(len(_HOURS), p=_HOURS_P))] if chosen is S.EMPLOYED else None
@@ -281,7 +296,7 @@ def estimate(
 
     Plain Python, for tuning only (the settlement is :func:`impactbond.settle`):
     employment months = weighted employed days in the 24-month window / 30.4
-    (subsidised 1/2, hours against 37); a job start is the first ordinary
+    (flexjob and wage subsidy 1/2, hours against 37); a job start is the first ordinary
     employment day in the window; retained = ordinarily employed 26 weeks later
     (only for job starts whose 26 weeks have passed by ``as_of``).
     """
@@ -294,7 +309,7 @@ def estimate(
         days = 0.0
         first_job: Spell | None = None
         for s in t.between(p.enrolled, end):
-            weight = {S.EMPLOYED: 1.0, S.SUBSIDISED_EMPLOYMENT: 0.5}.get(s.status, 0.0)
+            weight = {S.EMPLOYED: 1.0, S.FLEXJOB: 0.5, S.WAGE_SUBSIDY: 0.5}.get(s.status, 0.0)
             if s.hours is not None:
                 weight *= min(1.0, float(s.hours) / 37)
             days += weight * s.days()

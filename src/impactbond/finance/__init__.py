@@ -38,6 +38,7 @@ from impactbond.finance.savings import (
 )
 from impactbond.finance.waterfall import (
     Guarantee,
+    GuaranteeCall,
     ReturnCap,
     TopUp,
     Waterfall,
@@ -54,6 +55,7 @@ __all__ = [
     "EffectResult",
     "EffectTiers",
     "Guarantee",
+    "GuaranteeCall",
     "RefusionBand",
     "RefusionSchedule",
     "ReturnCap",

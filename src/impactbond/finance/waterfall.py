@@ -12,11 +12,17 @@ ledger:
    and a central fund (:class:`TopUp`), but only as far as a
    :class:`ReturnCap` allows: what would lift the investor above the cap stays
    with the payers;
-4. at the end, a :class:`Guarantee` covers part of the investor's loss, if any.
+4. on the day the guarantee is called (at maturity, at final determination or
+   on a named date), a :class:`Guarantee` covers part of the investor's loss,
+   if any.
 
 Every step is a transfer, so the flows of all parties add up to zero.  Money
-is exact (minor units); a return cap as an IRR is computed in 40-digit
-decimals and rounded down to the minor unit, so the cap is never passed.
+is exact (minor units); a return cap as an IRR grows each amount by
+``(1 + irr) ** years`` with the years counted under the cap's
+:class:`~impactbond.calendar.DayCount`: exactly, in fractions, where every
+span is a whole number of years (whole years; three calendar years under
+actual/actual or 30/360), otherwise in 40-digit decimals; either way rounded
+down to the minor unit, so the cap is never passed.
 
 >>> from datetime import date
 >>> from fractions import Fraction as F
@@ -30,6 +36,7 @@ decimals and rounded down to the minor unit, so the cap is never passed.
 from __future__ import annotations
 
 import decimal
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -40,18 +47,28 @@ import attrs
 import numpy as np
 from attrs import validators as v
 
-from impactbond.domain.terms import Guarantee, ReturnCap, TopUp
-from impactbond.errors import InvalidContract
+from impactbond.calendar import year_fraction
+from impactbond.domain.terms import (
+    DatedAmount,
+    Guarantee,
+    GuaranteeCall,
+    ReturnCap,
+    TopUp,
+    check_call_date,
+)
+from impactbond.errors import AmbiguousDate, InvalidContract
 from impactbond.finance.cashflows import CashFlows
 from impactbond.money import Money, allocate, allocate_minor
 
 __all__ = [
     "Guarantee",
+    "GuaranteeCall",
     "ReturnCap",
     "TopUp",
     "Waterfall",
     "cash_flows",
     "delivery_fees",
+    "irr_cap_room",
     "payments_by_due_date",
 ]
 
@@ -112,8 +129,48 @@ def payments_by_due_date(settlement: Any, *, due_only: bool = False) -> list[Dat
     return out
 
 
-def _years(start: date, end: date) -> Decimal:
-    return Decimal((end - start).days) / Decimal(365)
+def irr_cap_room(
+    cap: ReturnCap, investments: Sequence[Dated], received: Sequence[Dated], on: date
+) -> int:
+    """Minor units the investor may still receive on ``on`` under the cap's IRR.
+
+    The investments made by ``on``, less the receipts, each grown at the cap's
+    rate from its own date to ``on`` with the years counted under the cap's day
+    count; rounded down.  Exact when every span is a whole number of years.
+
+    >>> from datetime import date
+    >>> from fractions import Fraction
+    >>> from impactbond.calendar import DayCount
+    >>> cap = ReturnCap(irr=Fraction(15, 100), day_count=DayCount.WHOLE_YEARS)
+    >>> irr_cap_room(cap, [(date(2024, 1, 1), Money(1000, "DKK"))], [], date(2027, 1, 1))
+    152087
+    """
+    assert cap.irr is not None and cap.day_count is not None
+    signed = [(m.minor_units, d) for d, m in investments if d <= on]
+    signed += [(-m.minor_units, d) for d, m in received]
+    try:
+        spans = [
+            (minor, year_fraction(d, on, cap.day_count, cap.month_rounding)) for minor, d in signed
+        ]
+    except AmbiguousDate as error:
+        raise AmbiguousDate(
+            f"{error.message} (return cap counted in {cap.day_count.value})",
+            field="month_rounding",
+            clause=cap.clause or None,
+            rule=error.rule,
+        ) from None
+    base = 1 + cap.irr
+    if all(years.denominator == 1 for _, years in spans):
+        return math.floor(
+            sum((minor * base**years.numerator for minor, years in spans), Fraction(0))
+        )
+    with decimal.localcontext() as ctx:
+        ctx.prec = 40
+        growth = Decimal(base.numerator) / Decimal(base.denominator)
+        balance = Decimal(0)
+        for minor, years in spans:
+            balance += minor * growth ** (Decimal(years.numerator) / Decimal(years.denominator))
+        return int(balance.to_integral_value(rounding=decimal.ROUND_FLOOR))
 
 
 @attrs.frozen
@@ -122,6 +179,9 @@ class Waterfall:
 
     Parties are named by ``payer``, ``investor``, ``provider`` (and the
     :class:`TopUp`'s fund and the :class:`Guarantee`'s guarantor).
+    ``maturity`` and ``final_determination`` are the contract's dates that
+    date a guarantee called at maturity or at final determination
+    (:func:`cash_flows` takes them from the contract).
     """
 
     investments: tuple[Dated, ...] = attrs.field(converter=_dated)
@@ -132,10 +192,35 @@ class Waterfall:
     payer: str = attrs.field(default="payer", validator=v.instance_of(str))
     investor: str = attrs.field(default="investor", validator=v.instance_of(str))
     provider: str = attrs.field(default="provider", validator=v.instance_of(str))
+    maturity: date | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(date)), kw_only=True
+    )
+    final_determination: date | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(date)), kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.investments:
             raise InvalidContract("a waterfall needs the investor's funding", field="investments")
+        if self.guarantee is not None:
+            if self.return_cap is not None:
+                for d, _ in self.investments:
+                    self.return_cap.check_start(d)
+            self.guarantee_call_date()
+
+    def guarantee_call_date(self) -> date | None:
+        """The day the guarantee is called (None: no guarantee).
+
+        Raises :class:`~impactbond.errors.InvalidContract` when the date the
+        guarantee names is not known to the waterfall, or lies before the last
+        investment.
+        """
+        g = self.guarantee
+        if g is None:
+            return None
+        day = g.call_date(maturity=self.maturity, final_determination=self.final_determination)
+        check_call_date(g, day, [DatedAmount(d, m) for d, m in self.investments])
+        return day
 
     @property
     def currency(self) -> str:
@@ -163,29 +248,23 @@ class Waterfall:
             f = cap.multiple
             rooms.append(invested * f.numerator // f.denominator - got)
         if cap.irr is not None:
-            with decimal.localcontext() as ctx:
-                ctx.prec = 40
-                growth = 1 + Decimal(cap.irr.numerator) / Decimal(cap.irr.denominator)
-                balance = Decimal(0)
-                for d, m in self.investments:
-                    if d <= on:
-                        balance += m.minor_units * growth ** _years(d, on)
-                for d, m in received:
-                    balance -= m.minor_units * growth ** _years(d, on)
-                rooms.append(int(balance.to_integral_value(rounding=decimal.ROUND_FLOOR)))
+            rooms.append(irr_cap_room(cap, self.investments, received, on))
         return max(0, min(rooms))
 
-    def run(self, outcome_payments: Iterable[Dated], *, end: date | None = None) -> CashFlows:
-        """Book every transfer; the guarantee settles on ``end`` (default: the last date).
+    def run(self, outcome_payments: Iterable[Dated]) -> CashFlows:
+        """Book every transfer; the guarantee pays on the day it is called.
 
         Parameters
         ----------
         outcome_payments:
             ``(date, Money)``: what the outcome payer owes for results, e.g.
             :func:`payments_by_due_date` of a settlement.
-        end:
-            The date on which the investor's loss is measured and the
-            guarantee pays.
+
+        Notes
+        -----
+        The investor's loss is measured on the guarantee's call date
+        (:meth:`guarantee_call_date`), over the flows dated on or before it;
+        the guarantor pays its cover on that date.
         """
         flows = CashFlows(self.currency)
         for d, m in self.investments:
@@ -220,14 +299,18 @@ class Waterfall:
                         Money.from_minor_units(int(part), self.currency),
                         "outcome payment",
                     )
-        if self.guarantee is not None and len(flows):
+        if self.guarantee is not None:
             g = self.guarantee
             if g.limit is not None:
                 self._check("the guarantee's limit", g.limit, g.clause or None)
-            last = end or max(c.on for c in flows)
-            cover = g.cover(-flows.total(self.investor))
+            called = self.guarantee_call_date()
+            assert called is not None
+            position = sum(
+                c.amount.minor_units for c in flows if c.party == self.investor and c.on <= called
+            )
+            cover = g.cover(Money.from_minor_units(-position, self.currency))
             if cover.amount > 0:
-                flows = flows.transfer(g.guarantor, self.investor, last, cover, "guarantee")
+                flows = flows.transfer(g.guarantor, self.investor, called, cover, "guarantee")
         return flows
 
 
@@ -239,7 +322,9 @@ def cash_flows(settlement: Any, *, due_only: bool = False) -> CashFlows:
     :class:`~impactbond.domain.payment.ActivityFee` paid to the provider) go
     to the provider; every other line of the settlement is an outcome payment
     to the investor, topped up and capped as the terms say; the guarantee
-    settles on the last date.  Parties are named as in the contract.
+    pays on the day it is called (at the contract's maturity, its last day ``term_end``;
+    at its :attr:`~impactbond.domain.contract.Contract.final_determination`;
+    or on the named date).  Parties are named as in the contract.
 
     Parameters
     ----------
@@ -294,6 +379,8 @@ def cash_flows(settlement: Any, *, due_only: bool = False) -> CashFlows:
         payer=parties.outcome_payer,
         investor=parties.investor,
         provider=parties.provider,
+        maturity=contract.maturity,
+        final_determination=contract.final_determination,
     ).run(outcomes)
 
 

@@ -25,9 +25,9 @@ Fraction (weights, targets)   ``"1/2"``, ``"100"``; also ``"0.5"``, an integer
 dates                         TOML dates ``2024-01-31``; also ``"2024-01-31"``
 Status                        lower-case name, ``"sickness_benefit"``
 other enums                   their value, ``"pro_rata_days"``, ``"half_up"``
-status weights                ``{employed = "1", subsidised_employment = "1/2"}``
-progression ladder            ``[["sickness_benefit", "social_assistance"],
-                              ["rehabilitation"], ["employed"]]``
+status weights                ``{employed = "1", wage_subsidy = "1/2"}``
+progression ladder            ``[["sickness_benefit", "cash_benefit"],
+                              ["clarification_course"], ["employed"]]``
 outcomes, payment rules       a table with ``kind = "employment_months"``,
                               ``kind = "price_per_unit"``, ``"effect_tiers"``,
                               ``"savings_share"``, ``"fixed_fee"``, ...
@@ -270,7 +270,7 @@ def _enum_hook(cl: type[enum.Enum]) -> Callable[[Any, Any], enum.Enum]:
 
 
 def _structure_weights(value: Any, _: Any) -> tuple[tuple[Status, Fraction], ...]:
-    rule = 'status weights as a table {employed = "1", subsidised_employment = "1/2"}'
+    rule = 'status weights as a table {employed = "1", wage_subsidy = "1/2"}'
     if isinstance(value, Mapping):
         items = list(value.items())
     elif isinstance(value, list):  # a plain list of statuses: weight 1 each
@@ -607,7 +607,7 @@ def contract_to_dict(contract: Contract) -> dict[str, Any]:
     >>> from impactbond.examples import nyborg_paths
     >>> data = contract_to_dict(load_contract(nyborg_paths().contract))
     >>> data["outcomes"][0]["kind"], data["outcomes"][0]["weights"]
-    ('employment_months', {'employed': '1', 'subsidised_employment': '1/2'})
+    ('employment_months', {'employed': '1', 'flexjob': '1/2', 'wage_subsidy': '1/2'})
     """
     data = contract_converter.unstructure(contract, Contract)
     assert isinstance(data, dict)

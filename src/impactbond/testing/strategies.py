@@ -31,7 +31,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from impactbond.calendar import MonthRounding
+from impactbond.calendar import DayCount, MonthRounding
 from impactbond.core.accrual import AccrualConvention
 from impactbond.domain.contract import Clause, CohortTerms, Contract, Parties
 from impactbond.domain.outcome import (
@@ -61,6 +61,7 @@ from impactbond.domain.terms import (
     DeliveryFee,
     Financing,
     Guarantee,
+    GuaranteeCall,
     RefusionSchedule,
     ReturnCap,
     Tier,
@@ -298,7 +299,7 @@ def _design_rules(
         benefit_savings=st.lists(
             st.builds(
                 BenefitSaving,
-                st.sampled_from(["sickness_benefit", "social_assistance"]),
+                st.sampled_from(["sickness_benefit", "cash_benefit"]),
                 _fractions(0, 60),
                 money(currency, max_amount=10**4),
                 st.integers(1, 60),
@@ -328,27 +329,62 @@ def _design_rules(
     return st.one_of(effect, savings, fixed, activity)
 
 
-def financing(currency: str = "DKK") -> Strategy[Financing]:
-    """Financing terms: investments, and maybe a top-up, return cap, guarantee, delivery fee."""
+def financing(
+    currency: str = "DKK", *, latest_investment: date | None = None
+) -> Strategy[Financing]:
+    """Financing terms: investments, and maybe a top-up, return cap, guarantee, delivery fee.
+
+    Investments fall on or before ``latest_investment`` (a contract's
+    ``term_end`` keeps a guarantee called at maturity or final determination
+    valid); a guarantee called on a named date is called on or after the last
+    investment.
+    """
+    return _financing(currency, latest_investment)
+
+
+@st.composite
+def _financing(draw: st.DrawFn, currency: str, latest_investment: date | None) -> Financing:
     positive = money(currency, max_amount=10**7).filter(lambda m: m.amount > 0)
-    return st.builds(
-        Financing,
-        st.lists(st.builds(DatedAmount, _dates(), positive), min_size=1, max_size=3).map(
-            lambda xs: tuple(sorted(xs, key=lambda x: x.on))
+    hi = latest_investment if latest_investment is not None else _LATEST
+    investments = draw(
+        st.lists(st.builds(DatedAmount, _dates(_EARLIEST, hi), positive), min_size=1, max_size=3)
+    )
+    last = max(i.on for i in investments)
+    day_count = draw(st.sampled_from(list(DayCount)))
+    whole = day_count in (DayCount.WHOLE_YEARS, DayCount.WHOLE_MONTHS)
+    rounding = [MonthRounding.UP, MonthRounding.DOWN] if whole else list(MonthRounding)
+    return_cap = st.builds(
+        ReturnCap,
+        irr=_fractions(0, 1),
+        multiple=st.none() | _fractions(0, 3),
+        day_count=st.just(day_count),
+        month_rounding=st.sampled_from(rounding),
+    )
+    called = draw(st.sampled_from(list(GuaranteeCall)))
+    on = draw(_dates(last, _LATEST)) if called is GuaranteeCall.ON_DATE else None
+    guarantee = st.builds(
+        Guarantee,
+        ids(),
+        _fractions(0, 1),
+        st.none() | money(currency),
+        called=st.just(called),
+        on=st.just(on),
+    )
+    return Financing(
+        tuple(sorted(investments, key=lambda x: x.on)),
+        top_up=draw(st.none() | st.builds(TopUp, ids(), _fractions(0, 1))),
+        return_cap=draw(st.none() | return_cap),
+        guarantee=draw(st.none() | guarantee),
+        delivery_fee=draw(
+            st.none()
+            | st.builds(
+                DeliveryFee,
+                _fractions(0, 1),
+                money(currency),
+                st.lists(_dates(), min_size=1, max_size=3).map(tuple),
+            )
         ),
-        top_up=st.none() | st.builds(TopUp, ids(), _fractions(0, 1)),
-        return_cap=st.none()
-        | st.builds(ReturnCap, irr=_fractions(0, 1), multiple=st.none() | _fractions(0, 3)),
-        guarantee=st.none()
-        | st.builds(Guarantee, ids(), _fractions(0, 1), st.none() | money(currency)),
-        delivery_fee=st.none()
-        | st.builds(
-            DeliveryFee,
-            _fractions(0, 1),
-            money(currency),
-            st.lists(_dates(), min_size=1, max_size=3).map(tuple),
-        ),
-        clause=st.just(""),
+        clause="",
     )
 
 
@@ -435,6 +471,7 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
         draw(caps(c, rule_ids, cohort_labels, cur, clause_ref)) for c in cap_ids
     ]
     texts: list[Any] = [draw(clauses(c)) for c in clause_ids]
+    term_end = term_start + timedelta(days=draw(st.integers(1, 3000)))
     return Contract(
         id=draw(names),
         title=draw(st.text(max_size=40)),
@@ -443,7 +480,7 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
         ),
         currency=cur,
         term_start=term_start,
-        term_end=term_start + timedelta(days=draw(st.integers(1, 3000))),
+        term_end=term_end,
         referral_start=referral_start,
         referral_end=referral_start + timedelta(days=draw(st.integers(0, 2000))),
         cohorts=cohorts,
@@ -458,7 +495,7 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
         clauses=texts,
         month_rounding=draw(st.sampled_from([MonthRounding.UP, MonthRounding.DOWN])),
         description=draw(st.text(max_size=40)),
-        financing=draw(st.none() | financing(cur)),
+        financing=draw(st.none() | financing(cur, latest_investment=term_end)),
     )
 
 
