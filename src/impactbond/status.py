@@ -54,6 +54,24 @@ class Status(enum.IntEnum):
     """Any other public transfer."""
 
     @property
+    def name_da(self) -> str:
+        """The status in Danish, as the registers and jobcentres say it.
+
+        >>> Status.SICKNESS_BENEFIT.name_da
+        'sygedagpenge'
+        """
+        return _NAMES[self][0]
+
+    @property
+    def name_en(self) -> str:
+        """The status in English.
+
+        >>> Status.SICKNESS_BENEFIT.name_en
+        'sickness benefit'
+        """
+        return _NAMES[self][1]
+
+    @property
     def is_employment(self) -> bool:
         """True for ordinary and subsidised employment."""
         return self in (Status.EMPLOYED, Status.SUBSIDISED_EMPLOYMENT)
@@ -94,6 +112,29 @@ class Status(enum.IntEnum):
             table[int(s)] = True
         return table
 
+
+_NAMES: dict[Status, tuple[str, str]] = {
+    Status.UNKNOWN: ("ukendt (ingen oplysning)", "unknown (no data)"),
+    Status.EMPLOYED: ("ordinær beskæftigelse", "ordinary employment"),
+    Status.SUBSIDISED_EMPLOYMENT: (
+        "støttet beskæftigelse (fleksjob, løntilskud)",
+        "subsidised employment (flexjob, wage subsidy)",
+    ),
+    Status.EDUCATION: ("ordinær uddannelse (SU)", "ordinary education (student grant)"),
+    Status.SELF_SUPPORTED: ("selvforsørget", "self-supported (no public benefit)"),
+    Status.SICKNESS_BENEFIT: ("sygedagpenge", "sickness benefit"),
+    Status.UNEMPLOYMENT_BENEFIT: ("a-dagpenge", "unemployment benefit"),
+    Status.SOCIAL_ASSISTANCE: (
+        "kontanthjælp, uddannelseshjælp, selvforsørgelses- og hjemrejseydelse",
+        "social assistance",
+    ),
+    Status.REHABILITATION: (
+        "jobafklaringsforløb, ressourceforløb, revalidering",
+        "rehabilitation (clarification and resource courses, revalidation)",
+    ),
+    Status.DISABILITY_PENSION: ("førtidspension", "disability pension"),
+    Status.OTHER_BENEFIT: ("anden offentlig forsørgelse", "other public benefit"),
+}
 
 BENEFITS: frozenset[Status] = frozenset(
     {

@@ -271,7 +271,7 @@ class _Problems:
         self,
         mask: npt.NDArray[np.bool_],
         row_numbers: npt.NDArray[np.int64],
-        message: Callable[[int], str],
+        message: Callable[..., str],
         *,
         field: str,
         rule: str,
@@ -346,14 +346,18 @@ def read_raw(
         return _without_empty_rows(source, name)
     module = type(source).__module__.split(".")[0]
     if module == "polars":
-        return _without_empty_rows(source.to_arrow(), name)
+        frame: Any = source
+        return _without_empty_rows(frame.to_arrow(), name)
     if module == "pandas":
         return _without_empty_rows(_from_pandas(source, name), name)
     if isinstance(source, io.TextIOBase | io.StringIO):
         text = source.read()
         return _read_text(text.encode("utf-8"), "utf-8", dialect, name, known_columns)
     if hasattr(source, "read"):
-        return _read_text(source.read(), dialect.encoding, dialect, name, known_columns)
+        data: Any = source.read()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        return _read_text(bytes(data), dialect.encoding, dialect, name, known_columns)
     path = checked_path(source)
     kind = _file_kind(path)
     if kind == "excel":
@@ -752,7 +756,8 @@ def _days_from_civil(
     mp = (m + 9) % 12
     doy = (153 * mp + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+    days: npt.NDArray[np.int64] = era * 146097 + doe - 719468
+    return days
 
 
 def _month_days(y: npt.NDArray[np.int64], m: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -760,7 +765,8 @@ def _month_days(y: npt.NDArray[np.int64], m: npt.NDArray[np.int64]) -> npt.NDArr
     days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)[
         np.clip(m, 0, 12)
     ]
-    return days + ((m == 2) & leap)
+    out: npt.NDArray[np.int64] = days + ((m == 2) & leap)
+    return out
 
 
 _ISO = _date_regex("yyyy-mm-dd").replace("{1,2}", "{2}")
