@@ -391,7 +391,9 @@ def _spells(
     last = weeks[-1][0].toordinal() + 7
     week_days = np.asarray([d.toordinal() for d, _ in weeks], dtype=np.int64)
     month_days = np.asarray([d.toordinal() for d, _ in months], dtype=np.int64)
-    inside = month_days[(month_days > first) & (month_days < last)]
+    month_ends = np.asarray([_next_month(d).toordinal() for d, _ in months], dtype=np.int64)
+    bounds = np.concatenate((month_days, month_ends))
+    inside = bounds[(bounds > first) & (bounds < last)]
     cuts = np.unique(np.concatenate((week_days, inside, [last])))
     seg_start = cuts[:-1]
     seg_week = np.searchsorted(week_days, seg_start, side="right") - 1
@@ -402,8 +404,7 @@ def _spells(
     if months:
         seg_month = np.searchsorted(month_days, seg_start, side="right") - 1
         # a segment in a month before the first month column, or after the last, has no month
-        month_end = np.asarray([_next_month(d).toordinal() for d, _ in months], dtype=np.int64)
-        has_month = (seg_month >= 0) & (seg_start < month_end[np.clip(seg_month, 0, None)])
+        has_month = (seg_month >= 0) & (seg_start < month_ends[np.clip(seg_month, 0, None)])
         hours = np.where(has_month, month_hours[:, np.clip(seg_month, 0, None)], _NO)
     else:
         hours = np.full((n, s), _NO, dtype=np.int64)

@@ -743,6 +743,9 @@ def _text(
         participants=None if column == "participant_id" else ids,
         cls=CPRNumberRefused,
     )
+    refused = too_long | controls | cpr
+    if refused.any():  # reported once: no second complaint about the same cell
+        value = pc.if_else(pa.array(refused), pa.scalar(None, pa.string()), value)
     return value
 
 
