@@ -33,6 +33,7 @@ from impactbond._version import __version__
 from impactbond.cli import _export, _render, _settle, _statuses, _validate
 from impactbond.cli._common import CommandLineError
 from impactbond.cli._settle import NYBORG_AS_OF
+from impactbond.domain.participant import withhold_cpr
 from impactbond.errors import ImpactBondError, InvalidContract
 from impactbond.io._files import printable
 
@@ -126,5 +127,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(text: str) -> None:
+    # Errors never echo an identifier shaped like a CPR number, whatever raised them.
     with contextlib.suppress(BrokenPipeError, OSError):
-        print(printable(text), file=sys.stderr)
+        print(printable(withhold_cpr(text)), file=sys.stderr)

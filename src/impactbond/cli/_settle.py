@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from impactbond.cli._common import (
+    CommandLineError,
     add_output,
     add_register_inputs,
     emit,
@@ -78,6 +79,12 @@ def _cmd_settle(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
+    from impactbond.domain.participant import looks_like_cpr
+
+    if looks_like_cpr(args.participant):
+        raise CommandLineError(
+            "--participant looks like a CPR number; participant ids are pseudonyms"
+        )
     emit(args, str(_settled(args).explain(args.participant)), inputs=input_paths(args))
     return 0
 

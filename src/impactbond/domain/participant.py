@@ -24,7 +24,7 @@ from attrs import validators as v
 
 from impactbond.errors import CPRNumberRefused, InvalidParticipant
 
-__all__ = ["CPR_PATTERN", "Participant", "cpr_mask", "looks_like_cpr"]
+__all__ = ["CPR_PATTERN", "Participant", "cpr_mask", "looks_like_cpr", "withhold_cpr"]
 
 #: The one definition of "looks like a CPR number": DDMMYY and four digits, the
 #: day 01-31 (or 61-91 for substitute numbers), the month 01-12, with no
@@ -59,6 +59,15 @@ def looks_like_cpr(text: str) -> bool:
     (False, False)
     """
     return _CPR.search(text) is not None
+
+
+def withhold_cpr(text: str) -> str:
+    """``text`` with everything shaped like a CPR number replaced (a last guard for messages).
+
+    >>> withhold_cpr("participant 010190-1234 not found")
+    'participant <CPR number withheld> not found'
+    """
+    return _CPR.sub("<CPR number withheld>", text)
 
 
 def cpr_mask(values: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
