@@ -6,6 +6,7 @@ Parquet, Arrow, frames, DREAM), results (CSV, JSON) and the INDIGO export.
 True
 """
 
+from impactbond.io.codes import read_codes
 from impactbond.io.contract_file import (
     contract_converter,
     contract_from_dict,
@@ -15,7 +16,6 @@ from impactbond.io.contract_file import (
     load_contract,
     loads_contract,
 )
-from impactbond.io.codes import read_codes
 from impactbond.io.dream import read_dream
 from impactbond.io.register_tables import RegisterTables, read_register
 from impactbond.io.tables import Dialect, SourceTable, read_table
@@ -43,10 +43,10 @@ __all__ = [
     "participants_from_frame",
     "read_codes",
     "read_dream",
-    "read_register",
-    "read_table",
     "read_participants",
+    "read_register",
     "read_spells",
+    "read_table",
     "spells_to_frame",
     "trajectories_from_frame",
     "write_participants",
