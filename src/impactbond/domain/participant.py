@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import attrs
 import numpy as np
@@ -24,7 +25,14 @@ from attrs import validators as v
 
 from impactbond.errors import CPRNumberRefused, InvalidParticipant
 
-__all__ = ["CPR_PATTERN", "Participant", "cpr_mask", "looks_like_cpr", "withhold_cpr"]
+__all__ = [
+    "CPR_CANDIDATE_PATTERN",
+    "CPR_PATTERN",
+    "Participant",
+    "cpr_mask",
+    "looks_like_cpr",
+    "withhold_cpr",
+]
 
 #: The one definition of "looks like a CPR number": DDMMYY and four digits, the
 #: day 01-31 (or 61-91 for substitute numbers), the month 01-12, with no
@@ -42,6 +50,9 @@ CPR_PATTERN = (
 _CPR = re.compile(r"(?<![0-9])" + CPR_PATTERN + r"(?![0-9])")
 # RE2 has no look-behind: a non-digit (or the ends of the text) around the number.
 _CPR_RE2 = r"(^|[^0-9])" + CPR_PATTERN + r"([^0-9]|$)"
+#: :data:`CPR_PATTERN` in RE2 syntax (no look-arounds), for Arrow: a string matches it
+#: exactly when :func:`looks_like_cpr` accepts it.
+CPR_CANDIDATE_PATTERN = _CPR_RE2
 
 
 def looks_like_cpr(text: str) -> bool:
@@ -70,13 +81,17 @@ def withhold_cpr(text: str) -> str:
     return _CPR.sub("<CPR number withheld>", text)
 
 
-def cpr_mask(values: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
-    """Vectorised :func:`looks_like_cpr` over an Arrow string array (null: False).
+def cpr_mask(values: Any) -> npt.NDArray[np.bool_]:
+    """Vectorised :func:`looks_like_cpr` over an Arrow (or list-like) string column (null: False).
 
     >>> import pyarrow as pa
     >>> cpr_mask(pa.array(["P-1", "010203-1234", None])).tolist()
     [False, True, False]
+    >>> cpr_mask(["x 010203/1234"]).tolist()
+    [True]
     """
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pa.array(list(values), pa.string())
     if len(values) == 0:
         return np.zeros(0, dtype=np.bool_)
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
