@@ -285,3 +285,26 @@ def test_one_file_with_participant_columns_agrees_per_participant() -> None:
     assert people.table.column("participant_id").to_pylist() == ["P-1", "P-2"]
     assert np.array_equal(people.row_numbers, [1, 2])
     assert len(spells) == 3
+
+
+def test_tables_reach_the_register_with_their_row_numbers(tmp_path: Path) -> None:
+    from impactbond.io.register_tables import read_register
+
+    spells = tmp_path / "spells.csv"
+    spells.write_text(
+        "participant_id;status;start;end\n"
+        "P-1;employed;2024-01-01;2024-03-01\n"
+        "\n"
+        "P-1;employed;2024-02-01;\n",  # overlaps row 1; it is row 3 of the file
+        encoding="utf-8",
+    )
+    people = tmp_path / "people.csv"
+    people.write_text("participant_id,cohort,enrolled\nP-1,c,2024-01-01\n", encoding="utf-8")
+    tables = read_register(spells, people)
+    with pytest.raises(ImpactBondError) as info:
+        tables.to_register()
+    (err,) = _all(info.value)
+    assert (err.source, err.row, err.participant) == (str(spells), 3, "P-1")
+    spells.write_text("participant_id;status;start\nP-1;employed;2024-01-01\n", encoding="utf-8")
+    register = read_register(spells, people).to_register()
+    assert register.to_tables()["participants"].column("participant_id").to_pylist() == ["P-1"]

@@ -31,6 +31,7 @@ from impactbond.domain.participant import Participant
 from impactbond.domain.trajectory import Trajectory
 from impactbond.errors import ImpactBondError, InvalidFile
 from impactbond.io.tables import Dialect, SourceTable, read_table, split_combined
+from impactbond.register import Register
 
 __all__ = ["RegisterTables", "read_register"]
 
@@ -54,23 +55,21 @@ class RegisterTables:
         parts = [self.participants, self.spells] + ([self.events] if self.events else [])
         return tuple(dict.fromkeys(t.source for t in parts))
 
-    def to_register(self) -> Any:
-        """The columnar ``impactbond.Register`` (its semantic checks run here)."""
-        from impactbond import register as register_module  # type: ignore[attr-defined]
+    def to_register(self) -> Register:
+        """The columnar :class:`impactbond.Register` (its semantic checks run here).
 
-        kwargs: dict[str, Any] = {
-            "source": " + ".join(self.sources),
-            "row_numbers": {
-                "participants": self.participants.row_numbers,
-                "spells": self.spells.row_numbers,
-                **({"events": self.events.row_numbers} if self.events else {}),
-            },
-        }
-        return register_module.Register.from_tables(
+        Each table's source and row numbers go with it, so the Register's
+        errors name the rows as the user sees them.
+        """
+        tables = {"participants": self.participants, "spells": self.spells}
+        if self.events is not None:
+            tables["events"] = self.events
+        return Register.from_tables(
             self.participants.table,
             self.spells.table,
-            self.events.table if self.events else None,
-            **kwargs,
+            self.events.table if self.events is not None else None,
+            source={name: t.source for name, t in tables.items()},
+            row_numbers={name: t.row_numbers for name, t in tables.items()},
         )
 
     def to_objects(

@@ -62,6 +62,7 @@ from impactbond.errors import (
     UnknownCode,
 )
 from impactbond.io._files import checked_path, shown
+from impactbond.register import Register
 from impactbond.status import Status
 
 __all__ = [
@@ -91,39 +92,11 @@ MAX_ERRORS = 100
 
 HOURS_TYPE = pa.decimal128(9, 2)
 
-PARTICIPANTS_SCHEMA = pa.schema(
-    [
-        pa.field("participant_id", pa.string(), nullable=False),
-        pa.field("cohort", pa.string(), nullable=False),
-        pa.field("enrolled", pa.date32(), nullable=False),
-        pa.field("referred", pa.date32()),
-        pa.field("exited", pa.date32()),
-        pa.field("scenario", pa.int32()),
-    ]
-)
-SPELLS_SCHEMA = pa.schema(
-    [
-        pa.field("participant_id", pa.string(), nullable=False),
-        pa.field("status", pa.string(), nullable=False),
-        pa.field("start", pa.date32(), nullable=False),
-        pa.field("end", pa.date32()),
-        pa.field("hours", HOURS_TYPE),
-        pa.field("employer", pa.string()),
-    ]
-)
-EVENTS_SCHEMA = pa.schema(
-    [
-        pa.field("participant_id", pa.string(), nullable=False),
-        pa.field("event", pa.string(), nullable=False),
-        pa.field("date", pa.date32(), nullable=False),
-    ]
-)
-#: The canonical schema of each table (the ``Register``'s input).
-SCHEMAS: dict[str, pa.Schema] = {
-    "participants": PARTICIPANTS_SCHEMA,
-    "spells": SPELLS_SCHEMA,
-    "events": EVENTS_SCHEMA,
-}
+#: The canonical schema of each table: the ``Register``'s input (one definition, there).
+SCHEMAS: dict[str, pa.Schema] = dict(Register.SCHEMAS)
+PARTICIPANTS_SCHEMA = SCHEMAS["participants"]
+SPELLS_SCHEMA = SCHEMAS["spells"]
+EVENTS_SCHEMA = SCHEMAS["events"]
 _OPTIONAL_COLUMNS = {"participants": {"scenario"}}
 _TEXT_COLUMNS = {"participant_id", "cohort", "status", "employer", "event"}
 _DATE_COLUMNS = {"enrolled", "referred", "exited", "start", "end", "date"}
