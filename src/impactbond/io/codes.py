@@ -31,6 +31,7 @@ import os
 import re
 import warnings
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ __all__ = [
 #: Columns of a code table (``description`` may be left out).
 CODE_COLUMNS = ("code", "status", "priority", "source", "version", "description")
 _REQUIRED = CODE_COLUMNS[:-1]
+_EXAMPLE_FILE = "dream_codes_EXAMPLE.csv"
 _EXAMPLE = re.compile(r"\bexample\b", re.IGNORECASE)
 
 
@@ -234,9 +236,9 @@ def _entries(raw: SourceTable) -> RegisterCodes:
 
 def example_dream_codes_path() -> Path:
     """Where the example DREAM code table is installed."""
-    from impactbond.examples import example_path
-
-    return example_path("dream_codes_EXAMPLE.csv")
+    # Package data beside the example contracts; found without importing the examples layer.
+    with resources.as_file(resources.files("impactbond") / "examples" / _EXAMPLE_FILE) as path:
+        return Path(path)
 
 
 def example_dream_codes() -> RegisterCodes:
