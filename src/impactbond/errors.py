@@ -25,7 +25,9 @@ __all__ = [
     "CurrencyMismatch",
     "DateOutsideGrid",
     "ImpactBondError",
+    "InputNotFound",
     "InvalidContract",
+    "InvalidFile",
     "InvalidInput",
     "InvalidParticipant",
     "InvalidRegister",
@@ -117,6 +119,19 @@ class InvalidRegister(InvalidInput):
     ``errors`` holds one error per bad row, each naming its source, row,
     participant and field.
     """
+
+
+class InvalidFile(InvalidInput):
+    """A file cannot be read as a table: not a regular file, a wrong encoding or
+    separator, missing or unknown columns, a cell that is not what its column holds.
+
+    ``source`` names the file, ``row`` the data row (1 = the first row under
+    the header) and ``field`` the column.
+    """
+
+
+class InputNotFound(InvalidFile, FileNotFoundError):
+    """An input file does not exist."""
 
 
 class InvalidWindow(InvalidInput):

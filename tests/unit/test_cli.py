@@ -1,4 +1,4 @@
-"""The command line: example, settle, explain, render, and errors with exit status 2."""
+"""The command line: example, settle, explain, render, and errors with their exit status."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def test_settle_json_matches_the_library(
 ) -> None:
     assert main(["settle", *_inputs(tmp_path), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert Decimal(doc["total_due"]) == nyborg_settlement.total.amount
+    assert Decimal(doc["totals"]["due"]) == nyborg_settlement.total.amount
     assert len(doc["lines"]) == len(nyborg_settlement.lines)
     assert sum(Decimal(line["amount"]) for line in doc["lines"]) == (
         nyborg_settlement.accrued_total.amount
@@ -86,7 +86,7 @@ def test_render_markdown_and_html(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert target.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html")
 
 
-def test_bad_input_exits_2_with_the_location(
+def test_bad_input_exits_4_with_the_location(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     args = _inputs(tmp_path)
@@ -95,14 +95,14 @@ def test_bad_input_exits_2_with_the_location(
         spells.read_text(encoding="utf-8") + "agnes,no_such_status,2026-01-01,,,\n",
         encoding="utf-8",
     )
-    assert main(["settle", *args]) == 2
+    assert main(["settle", *args]) == 4
     err = capsys.readouterr().err
     assert err.startswith("error:")
     assert "no_such_status" in err and "agnes" in err
 
 
-def test_missing_file_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["render", "/nonexistent/contract.toml"]) == 2
+def test_missing_contract_file_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["render", "/nonexistent/contract.toml"]) == 3
     assert "error:" in capsys.readouterr().err
 
 
@@ -123,9 +123,9 @@ def test_settle_one_csv_with_participant_columns(
     args = [str(paths.contract), str(tmp_path / "combined.csv"), "--as-of", "2026-07-01"]
     assert main(["settle", *args, "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert Decimal(doc["total_due"]) == nyborg_settlement.total.amount
+    assert Decimal(doc["totals"]["due"]) == nyborg_settlement.total.amount
 
     combined.append(combined[1].replace("sick_listed", "unemployed"))
     (tmp_path / "combined.csv").write_text("\n".join(combined) + "\n", encoding="utf-8")
-    assert main(["settle", *args]) == 2
+    assert main(["settle", *args]) == 4
     assert "differs from row 1" in capsys.readouterr().err

@@ -43,7 +43,8 @@ def _spells(text: str) -> dict[str, Trajectory]:
 def _error(text: str, reader=_spells) -> ImpactBondError:  # type: ignore[no-untyped-def]
     with pytest.raises(ImpactBondError) as info:
         reader(text)
-    assert str(info.value).startswith("spells.csv: ") or str(info.value).startswith("people.csv: ")
+    assert info.value.source in ("spells.csv", "people.csv")
+    assert all(e.source == info.value.source for e in info.value.errors)
     return info.value
 
 
@@ -116,7 +117,10 @@ def test_unknown_status_names_row_and_field() -> None:
 def test_bad_date() -> None:
     err = _error("P-1,employed,2024-02-30,,,\n")
     assert (err.row, err.field) == (1, "start")
-    assert err.rule == "dates are ISO dates YYYY-MM-DD"
+    assert err.rule == "a date is a day of the calendar"
+    err = _error("P-1,employed,1/2/2024,,,\n")
+    assert (err.row, err.field) == (1, "start")
+    assert "not a date in the format yyyy-mm-dd" in err.message
 
 
 def test_end_before_start() -> None:
@@ -154,7 +158,7 @@ def test_missing_column() -> None:
     with pytest.raises(InvalidInput) as info:
         read_spells(io.StringIO("participant_id,start,end\nP-1,2024-01-01,\n"), source_name="s.csv")
     assert info.value.field == "status"
-    assert "missing column" in info.value.message
+    assert "has no column 'status'" in info.value.message
 
 
 def test_every_bad_row_is_reported_at_once() -> None:
@@ -168,16 +172,23 @@ def test_every_bad_row_is_reported_at_once() -> None:
         "P-4,employed,2024-01-01,,,\n"  # 7 open ...
         "P-4,sickness_benefit,2024-05-01,2024-06-01,,\n"  # 8 ... overlapped
     )
+    # Parsing problems first, all of them, in row order ...
     assert isinstance(err, InvalidInput)
-    assert "6 bad spell rows" in err.message
+    assert "5 problems" in err.message
     assert [(e.row, e.field) for e in _all(err)] == [
         (2, "status"),
         (3, "participant_id"),
         (4, "hours"),
         (5, "start"),
         (6, "participant_id"),
-        (8, "start"),
     ]
+    # ... then, once every cell parses, the rules between rows.
+    err = _error(
+        "P-4,employed,2024-01-01,,,\n"
+        "P-5,employed,2024-01-01,2023-01-01,,\n"
+        "P-4,sickness_benefit,2024-05-01,2024-06-01,,\n"
+    )
+    assert [(e.row, e.field) for e in _all(err)] == [(2, "end"), (3, "start")]
 
 
 def test_bad_participant_rows() -> None:
@@ -192,13 +203,15 @@ def test_bad_participant_rows() -> None:
         "P-4,unemployed,,,\n",  # no enrolment
         reader=read,
     )
+    assert [(e.row, e.field) for e in _all(err)] == [(2, "cohort"), (5, "enrolled")]
+    err = _error(
+        "P-1,unemployed,2024-01-01,2024-02-01,\n"  # referred after enrolled
+        "P-3,unemployed,2024-01-01,,\n"
+        "P-3,unemployed,2024-01-01,,\n",  # twice
+        reader=read,
+    )
     assert isinstance(err, InvalidParticipant)
-    assert [(e.row, e.field) for e in _all(err)] == [
-        (1, "referred"),
-        (2, "cohort"),
-        (4, "participant_id"),
-        (5, "enrolled"),
-    ]
+    assert [(e.row, e.field) for e in _all(err)] == [(1, "referred"), (3, "participant_id")]
 
 
 # -- pandas ---------------------------------------------------------------------------------

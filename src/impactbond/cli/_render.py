@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from impactbond.cli._common import add_output, emit, input_paths
+
 __all__ = ["register"]
 
 
@@ -14,10 +16,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     contract = load_contract(args.contract)
     text = render_html(contract) if args.format == "html" else render_markdown(contract)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        print(text)
+    emit(args, text, inputs=input_paths(args))
     return 0
 
 
@@ -26,5 +25,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     rd = sub.add_parser("render", help="render a contract file as a readable document")
     rd.add_argument("contract", type=Path)
     rd.add_argument("--format", choices=["markdown", "html"], default="markdown")
-    rd.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    add_output(rd)
     rd.set_defaults(func=_cmd_render)

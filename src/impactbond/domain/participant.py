@@ -19,58 +19,85 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 from attrs import validators as v
 
 from impactbond.errors import CPRNumberRefused, InvalidParticipant
 
-__all__ = ["CPR_CANDIDATE_PATTERN", "Participant", "cpr_mask", "looks_like_cpr"]
+__all__ = [
+    "CPR_CANDIDATE_PATTERN",
+    "CPR_PATTERN",
+    "Participant",
+    "cpr_mask",
+    "looks_like_cpr",
+    "withhold_cpr",
+]
 
-# DDMMYY followed by four digits, with or without a dash, slash, dot or space, anywhere in the id.
-_CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})\d{2}[-\s/.]?\d{4}(?!\d)")
-#: The shape of a CPR number in RE2 syntax (no look-arounds), for vectorised pre-filtering:
-#: every string :func:`looks_like_cpr` accepts matches it.
-CPR_CANDIDATE_PATTERN = r"(^|\D)\d{6}[-\s/.]?\d{4}(\D|$)"
+#: The one definition of "looks like a CPR number": DDMMYY and four digits, the
+#: day 01-31 (or 61-91 for substitute numbers), the month 01-12, with no
+#: separator or one of ``-``, ``/``, ``.`` or a space after the six date digits,
+#: and no digit directly before or after.  Only ASCII digits count.  The same
+#: text drives :func:`looks_like_cpr` (Python ``re``) and :func:`cpr_mask`
+#: (RE2 in Arrow), so the two agree on every string.
+CPR_PATTERN = (
+    r"(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])"  # day, or day + 60
+    r"(0[1-9]|1[0-2])"  # month
+    r"[0-9]{2}"  # year
+    r"[-/. ]?"  # separator
+    r"[0-9]{4}"  # sequence number
+)
+_CPR = re.compile(r"(?<![0-9])" + CPR_PATTERN + r"(?![0-9])")
+# RE2 has no look-behind: a non-digit (or the ends of the text) around the number.
+_CPR_RE2 = r"(^|[^0-9])" + CPR_PATTERN + r"([^0-9]|$)"
+#: :data:`CPR_PATTERN` in RE2 syntax (no look-arounds), for Arrow: a string matches it
+#: exactly when :func:`looks_like_cpr` accepts it.
+CPR_CANDIDATE_PATTERN = _CPR_RE2
 
 
 def looks_like_cpr(text: str) -> bool:
     """True if ``text`` contains a ten-digit sequence shaped like a CPR number.
 
     The first four digits must be a plausible day (01-31, or 61-91 for
-    substitute numbers) and month (01-12).
+    substitute numbers) and month (01-12); the six date digits may be followed
+    by ``-``, ``/``, ``.`` or a space.
 
     >>> looks_like_cpr("0102031234"), looks_like_cpr("010203-1234"), looks_like_cpr("P-0001")
     (True, True, False)
-    >>> looks_like_cpr("9999991234")
-    False
+    >>> looks_like_cpr("010203/1234"), looks_like_cpr("010203.1234"), looks_like_cpr("id 010203 1234")
+    (True, True, True)
+    >>> looks_like_cpr("9999991234"), looks_like_cpr("01020312345")
+    (False, False)
     """
-    for m in _CPR.finditer(text):
-        day, month = int(m.group(1)), int(m.group(2))
-        if (1 <= day <= 31 or 61 <= day <= 91) and 1 <= month <= 12:
-            return True
-    return False
+    return _CPR.search(text) is not None
+
+
+def withhold_cpr(text: str) -> str:
+    """``text`` with everything shaped like a CPR number replaced (a last guard for messages).
+
+    >>> withhold_cpr("participant 010190-1234 not found")
+    'participant <CPR number withheld> not found'
+    """
+    return _CPR.sub("<CPR number withheld>", text)
 
 
 def cpr_mask(values: Any) -> npt.NDArray[np.bool_]:
-    """:func:`looks_like_cpr` of every string of an Arrow (or list-like) string column.
+    """Vectorised :func:`looks_like_cpr` over an Arrow (or list-like) string column (null: False).
 
-    Vectorised: a regular expression on the whole column finds the few
-    strings shaped like a CPR number, and only those are checked one by one
-    (day and month plausible).  Nulls are ``False``.
-
-    >>> cpr_mask(["P-1", "0102031234", None, "x 010203/1234"]).tolist()
-    [False, True, False, True]
+    >>> import pyarrow as pa
+    >>> cpr_mask(pa.array(["P-1", "010203-1234", None])).tolist()
+    [False, True, False]
+    >>> cpr_mask(["x 010203/1234"]).tolist()
+    [True]
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    array = (
-        values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values, pa.string())
-    )
-    candidate = pc.fill_null(pc.match_substring_regex(array, CPR_CANDIDATE_PATTERN), False)
-    mask = np.asarray(candidate.to_numpy(zero_copy_only=False), dtype=bool)
-    for i in np.flatnonzero(mask).tolist():
-        mask[i] = looks_like_cpr(str(array[i].as_py()))
-    return mask
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pa.array(list(values), pa.string())
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.bool_)
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        values = pc.cast(values, pa.string())
+    hits = pc.match_substring_regex(values, _CPR_RE2)
+    return np.asarray(pc.fill_null(hits, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
 def _pseudonym(_inst: object, _attr: attrs.Attribute[str], value: str) -> None:

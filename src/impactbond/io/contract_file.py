@@ -81,11 +81,16 @@ from impactbond.domain.contract import Contract
 from impactbond.domain.outcome import OUTCOME_KINDS, Outcome
 from impactbond.domain.payment import PAYMENT_RULE_KINDS, PaymentRule
 from impactbond.domain.terms import RefusionBand, Tier
-from impactbond.errors import ContractFileError, ImpactBondError
+from impactbond.errors import ContractFileError, ImpactBondError, InvalidFile
+from impactbond.io._files import read_bytes
 from impactbond.money import Money
 from impactbond.status import Status
 
+#: The largest contract file read, in bytes.
+CONTRACT_FILE_LIMIT = 4 * 1024 * 1024
+
 __all__ = [
+    "CONTRACT_FILE_LIMIT",
     "LADDER_TYPE",
     "WEIGHTS_TYPE",
     "contract_converter",
@@ -165,7 +170,17 @@ def _structure_decimal(value: Any, _: Any) -> Decimal:
         raise _bad(f"expected a decimal string, got {_type_name(value)}", "a decimal as a string")
     if not result.is_finite():
         raise _bad(f"{value!r} is not finite", "a finite decimal")
+    if abs(result) >= _LARGEST or result.as_tuple().exponent < -_MOST_PLACES:  # type: ignore[operator]
+        raise _bad(
+            f"{value!r} is out of range",
+            f"a decimal below {_LARGEST:,} with at most {_MOST_PLACES} decimals",
+        )
     return result
+
+
+#: Numbers in a contract file stay below this (in int64 minor units with room to add up).
+_LARGEST = 10**15
+_MOST_PLACES = 12
 
 
 def _unstructure_decimal(value: Decimal) -> str:
@@ -182,13 +197,19 @@ def _structure_fraction(value: Any, _: Any) -> Fraction:
     if isinstance(value, int | Decimal):
         if isinstance(value, Decimal) and not value.is_finite():
             raise _bad(f"{value} is not finite", rule)
-        return Fraction(value)
+        return _bounded_fraction(Fraction(value), value, rule)
     if isinstance(value, str) and _FRACTION_TEXT.fullmatch(value):
         try:
-            return Fraction(value.replace(" ", ""))
+            return _bounded_fraction(Fraction(value.replace(" ", "")), value, rule)
         except (ValueError, ZeroDivisionError):
             pass
     raise _bad(f"{value!r} is not an exact number", rule)
+
+
+def _bounded_fraction(result: Fraction, value: Any, rule: str) -> Fraction:
+    if abs(result) >= _LARGEST or result.denominator >= _LARGEST:
+        raise _bad(f"{value!r} is out of range", f"{rule}, below {_LARGEST:,}")
+    return result
 
 
 def _unstructure_fraction(value: Fraction) -> str:
@@ -646,6 +667,12 @@ def loads_contract(text: str, *, source: str = "<string>") -> Contract:
     """
     try:
         data = tomllib.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise ContractFileError(
+            f"{source}: arrays or tables are nested too deeply",
+            source=source,
+            rule="a contract file nests at most a few levels",
+        ) from None
     except tomllib.TOMLDecodeError as error:
         m = _LINE_COLUMN.search(str(error))
         raise ContractFileError(
@@ -664,7 +691,21 @@ def load_contract(path: PathLike) -> Contract:
     'DKK'
     """
     file = Path(path)
-    return loads_contract(file.read_text(encoding="utf-8"), source=str(file))
+    try:
+        data = read_bytes(file, limit=CONTRACT_FILE_LIMIT, what="contract")
+    except InvalidFile as err:
+        raise ContractFileError(err.message, source=err.source, rule=err.rule) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise ContractFileError(
+            f"{file}: byte {err.start:,} (line {line}) is not valid UTF-8",
+            source=str(file),
+            row=line,
+            rule="a contract file is UTF-8 text",
+        ) from None
+    return loads_contract(text, source=str(file))
 
 
 def dumps_contract(contract: Contract) -> str:

@@ -11,7 +11,9 @@ Two tables, one row each, ISO dates, UTF-8:
 ``participants``: ``participant_id,cohort,enrolled,referred,exited``
     One row per participant; empty ``referred`` / ``exited`` are unknown.
 
-Every bad row is reported, none is dropped: the reader checks all rows and
+Any table :func:`impactbond.io.tables.read_table` reads will do (CSV in any
+dialect, Excel, Parquet, Arrow, frames); its parsing problems come first, all
+at once.  Then every bad row is reported, none is dropped: the reader checks all rows and
 raises one typed error (an :class:`~impactbond.errors.ImpactBondError`) whose
 ``errors`` list names each row (1-based data row, the header not counted), the
 field and the rule.  An id that looks like a CPR number is refused and never
@@ -29,7 +31,9 @@ echoed.  Extra columns are ignored.
 >>> read_spells(io.StringIO(bad), source_name="spells.csv")
 Traceback (most recent call last):
 ...
-impactbond.errors.CPRNumberRefused: spells.csv: participant id looks like a Danish CPR number; use a pseudonym [participant=<refused>, row=3, field=participant_id, rule=participant ids are pseudonyms]
+impactbond.errors.InvalidFile: 2 problems [source=spells.csv]
+  - participant_id looks like a Danish CPR number; use a pseudonym [source=spells.csv, row=3, field=participant_id, rule=identifiers are pseudonyms, never CPR numbers]
+  - start '2024-13-01' is not a day of the calendar [source=spells.csv, row=3, field=start, rule=a date is a day of the calendar]
 """  # noqa: E501
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeAlias, cast
 
@@ -54,6 +59,7 @@ from impactbond.errors import (
     InvalidSpell,
     InvalidTrajectory,
 )
+from impactbond.io.tables import Dialect, SourceTable, read_table, split_combined
 from impactbond.status import Status
 
 if TYPE_CHECKING:
@@ -172,6 +178,9 @@ def _raise_collected(source: str, errors: list[ImpactBondError], what: str) -> N
     """Raise one error for all bad rows (the row's own class when there is one)."""
     if not errors:
         return
+    for error in errors:
+        if error.source is None:
+            error.source = source
     if len(errors) == 1:
         e = errors[0]
         raise type(e)(
@@ -182,10 +191,18 @@ def _raise_collected(source: str, errors: list[ImpactBondError], what: str) -> N
             rule=e.rule,
             clause=e.clause,
             errors=e.errors,
+            source=source,
         )
     kinds = {type(e) for e in errors}
     cls = kinds.pop() if len(kinds) == 1 else InvalidInput
-    raise cls(f"{source}: {len(errors)} bad {what}", errors=errors)
+    raise cls(f"{source}: {len(errors)} bad {what}", errors=errors, source=source)
+
+
+def _numbered(rows: Iterable[Row], numbers: Iterable[int] | None) -> Iterator[tuple[int, Row]]:
+    if numbers is None:
+        yield from enumerate(rows, start=1)
+    else:
+        yield from zip((int(n) for n in numbers), rows, strict=True)
 
 
 def _located(error: ImpactBondError, row: int, participant: str | None) -> ImpactBondError:
@@ -294,11 +311,14 @@ def _overlaps(pid: str, spells: list[tuple[int, Spell]]) -> list[ImpactBondError
     return errors
 
 
-def trajectories_from_rows(rows: Iterable[Row], *, source: str = "<rows>") -> dict[str, Trajectory]:
+def trajectories_from_rows(
+    rows: Iterable[Row], *, source: str = "<rows>", row_numbers: Iterable[int] | None = None
+) -> dict[str, Trajectory]:
     """Trajectories from spell rows (mappings with the :data:`SPELL_COLUMNS`).
 
     Participants come in first-seen order.  Raises one typed error listing
-    every bad row (see the module docstring).
+    every bad row (see the module docstring).  ``row_numbers`` gives the row
+    number of each row in errors (default 1, 2, ...).
 
     >>> rows = [{"participant_id": "P-1", "status": "employed", "start": "2024-01-01"}]
     >>> trajectories_from_rows(rows)["P-1"].spells[0].is_open
@@ -306,7 +326,7 @@ def trajectories_from_rows(rows: Iterable[Row], *, source: str = "<rows>") -> di
     """
     errors: list[ImpactBondError] = []
     by_participant: dict[str, list[tuple[int, Spell]]] = {}
-    for number, row in enumerate(rows, start=1):
+    for number, row in _numbered(rows, row_numbers):
         pid = _participant_id(row, number, errors, InvalidSpell)
         if pid is None:
             continue
@@ -329,20 +349,49 @@ def trajectories_from_rows(rows: Iterable[Row], *, source: str = "<rows>") -> di
     return trajectories
 
 
-def read_spells(source: Source, *, source_name: str | None = None) -> dict[str, Trajectory]:
-    """Read a spells CSV into ``{participant_id: Trajectory}`` (first-seen order).
+def read_spells(
+    source: Source,
+    *,
+    source_name: str | None = None,
+    dialect: Dialect | None = None,
+    sheet: str | None = None,
+) -> dict[str, Trajectory]:
+    """Read a spells table into ``{participant_id: Trajectory}`` (first-seen order).
 
     Parameters
     ----------
     source:
-        A path or an open text file.
+        A path (CSV in any :class:`~impactbond.io.tables.Dialect`, Excel,
+        Parquet, Arrow), an open file, or a frame (see
+        :func:`impactbond.io.tables.read_table`).
     source_name:
         Name of the file in error messages (default: the path or ``file.name``).
+    dialect, sheet:
+        How a text file is written; the sheet of a spreadsheet.
     """
-    with _reader(source) as (name, handle):
-        name = source_name or name
-        rows = _csv_rows(handle, name, _REQUIRED_SPELL)
-    return trajectories_from_rows(rows, source=name)
+    table = read_table(source, "spells", dialect=dialect, sheet=sheet, source_name=source_name)
+    return trajectories_from_table(table)
+
+
+def trajectories_from_table(spells: SourceTable) -> dict[str, Trajectory]:
+    """Trajectories from a canonical spells table (row numbers from the table)."""
+    rows = spells.table.to_pylist()
+    for row in rows:
+        hours = row.get("hours")
+        if isinstance(hours, Decimal):  # 37.00 -> 37, 37.50 -> 37.5: the value, not the scale
+            row["hours"] = (
+                hours.quantize(Decimal(1)) if hours == hours.to_integral() else hours.normalize()
+            )
+    return trajectories_from_rows(rows, source=spells.source, row_numbers=spells.row_numbers)
+
+
+def participants_from_table(participants: SourceTable) -> list[Participant]:
+    """Participants from a canonical participants table (row numbers from the table)."""
+    return participants_from_rows(
+        participants.table.to_pylist(),
+        source=participants.source,
+        row_numbers=participants.row_numbers,
+    )
 
 
 def _spell_cells(trajectory: Trajectory) -> Iterator[list[str]]:
@@ -439,9 +488,13 @@ def _participant(
 
 
 def read_spells_and_participants(
-    source: Source, *, source_name: str | None = None
+    source: Source,
+    *,
+    source_name: str | None = None,
+    dialect: Dialect | None = None,
+    sheet: str | None = None,
 ) -> tuple[list[Participant], dict[str, Trajectory]]:
-    """Read one CSV whose spell rows also carry the participant's columns.
+    """Read one table whose spell rows also carry the participant's columns.
 
     Each row has the spell columns and ``cohort``, ``enrolled`` (and
     optionally ``referred``, ``exited``); a participant's rows must agree on
@@ -457,40 +510,13 @@ def read_spells_and_participants(
     >>> people[0].cohort, len(trajectories["P-1"].spells)
     ('unemployed', 2)
     """
-    with _reader(source) as (name, handle):
-        name = source_name or name
-        rows = _csv_rows(handle, name, _REQUIRED_SPELL + _REQUIRED_PARTICIPANT[1:])
-    first: dict[str, tuple[int, dict[str, Any]]] = {}
-    errors: list[ImpactBondError] = []
-    fields = [c for c in PARTICIPANT_COLUMNS if c != "participant_id"]
-    for number, row in enumerate(rows, start=1):
-        pid = _text(row.get("participant_id"))
-        if pid is None:
-            continue
-        if pid not in first:
-            first[pid] = (number, row)
-            continue
-        seen_at, seen = first[pid]
-        for column in fields:
-            if _text(row.get(column)) != _text(seen.get(column)):
-                errors.append(
-                    InvalidParticipant(
-                        f"{column} {row.get(column)!r} differs from row {seen_at} "
-                        f"({seen.get(column)!r})",
-                        participant=pid,
-                        row=number,
-                        field=column,
-                        rule="a participant's rows agree on the participant's columns",
-                    )
-                )
-    _raise_collected(name, errors, "participant columns")
-    people = participants_from_rows(
-        [{c: row.get(c) for c in PARTICIPANT_COLUMNS} for _, row in first.values()], source=name
-    )
-    return people, trajectories_from_rows(rows, source=name)
+    people, spells = split_combined(source, dialect=dialect, sheet=sheet, source_name=source_name)
+    return participants_from_table(people), trajectories_from_table(spells)
 
 
-def participants_from_rows(rows: Iterable[Row], *, source: str = "<rows>") -> list[Participant]:
+def participants_from_rows(
+    rows: Iterable[Row], *, source: str = "<rows>", row_numbers: Iterable[int] | None = None
+) -> list[Participant]:
     """Participants from rows (mappings with the :data:`PARTICIPANT_COLUMNS`), in order.
 
     >>> rows = [{"participant_id": "P-1", "cohort": "unemployed", "enrolled": "2024-03-01"}]
@@ -500,7 +526,7 @@ def participants_from_rows(rows: Iterable[Row], *, source: str = "<rows>") -> li
     errors: list[ImpactBondError] = []
     participants: list[Participant] = []
     first_row: dict[str, int] = {}
-    for number, row in enumerate(rows, start=1):
+    for number, row in _numbered(rows, row_numbers):
         pid = _participant_id(row, number, errors, InvalidParticipant)
         if pid is None:
             continue
@@ -523,12 +549,18 @@ def participants_from_rows(rows: Iterable[Row], *, source: str = "<rows>") -> li
     return participants
 
 
-def read_participants(source: Source, *, source_name: str | None = None) -> list[Participant]:
-    """Read a participants CSV (a path or an open text file), in file order."""
-    with _reader(source) as (name, handle):
-        name = source_name or name
-        rows = _csv_rows(handle, name, _REQUIRED_PARTICIPANT)
-    return participants_from_rows(rows, source=name)
+def read_participants(
+    source: Source,
+    *,
+    source_name: str | None = None,
+    dialect: Dialect | None = None,
+    sheet: str | None = None,
+) -> list[Participant]:
+    """Read a participants table (any source :func:`read_spells` reads), in file order."""
+    table = read_table(
+        source, "participants", dialect=dialect, sheet=sheet, source_name=source_name
+    )
+    return participants_from_table(table)
 
 
 def _iso(value: date | None) -> str:
