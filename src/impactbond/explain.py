@@ -33,10 +33,9 @@ from impactbond.domain.outcome import (
     SustainedEmployment,
 )
 from impactbond.domain.payment import Cap, PricePerUnit
-from impactbond.money import Money
+from impactbond.money import Money, exact_sum
 from impactbond.settle import RetentionFigures
 from impactbond.settle.group import EffectFigures, SavingsFigures
-from impactbond.settle.result import exact_sum
 from impactbond.status import Status
 
 if TYPE_CHECKING:
@@ -97,6 +96,13 @@ def _minor_words(minor: Fraction, currency: str) -> str:
         d = Decimal(major.numerator) / Decimal(major.denominator)
         return f"{d:,f}"
     return f"{float(major):,.6f} (= {major.numerator}/{major.denominator})"
+
+
+def _price_words(minor: Fraction, currency: str) -> str:
+    """A unit price: ``DKK 9,500.00``, or exactly where it is finer than the minor unit."""
+    if minor.denominator == 1:
+        return str(Money.from_minor_units(minor.numerator, currency))
+    return f"{currency} {_minor_words(minor, currency)}"
 
 
 def _pct(q: Fraction | None) -> str:
@@ -280,7 +286,9 @@ def _spell_pieces(
                     text += f" x {format_number(Fraction(hours, 100))} of {norm} weekly hours"
             else:
                 share = (
-                    Fraction(1) if outcome.missing_hours is MissingHours.FULL_TIME else Fraction(0)
+                    Fraction(1)
+                    if getattr(outcome, "missing_hours", None) is MissingHours.FULL_TIME
+                    else Fraction(0)
                 )
                 text += " (no hours registered: " + (
                     "counted as full time)" if share == 1 else "not counted)"
@@ -329,7 +337,10 @@ def _event_words(s: Settlement, row: int, outcome: Any, item: int) -> str:
     if isinstance(outcome, Progression):
         rung = int(it.detail["rung"][item])
         names = " or ".join(_status_words(x) for x in outcome.ladder[rung])
-        return f"reached rung {rung + 1} of {len(outcome.ladder)} ({names}) in week {_week_label(monday)}"
+        return (
+            f"at rung {rung + 1} of {len(outcome.ladder)} ({names}) or above, first in week "
+            f"{_week_label(monday)}"
+        )
     if isinstance(outcome, Retention):
         assert m.job_start is not None
         js = int(m.job_start[row])
@@ -452,7 +463,7 @@ def explain_participant(s: Settlement, participant_id: str) -> str:
             price = lines.unit_price(int(sel[0]))
             out.append(
                 f"  Rule {rule.id} ({_clause_ref(s, rule.clause) or 'no clause'}): "
-                f"{_minor_words(price, c.currency)} {c.currency} per {outcome.unit}"
+                f"{_price_words(price, c.currency)} per {outcome.unit}"
                 + (
                     f", at most {format_number(rule.max_units_per_participant)} per participant"
                     if isinstance(rule, PricePerUnit) and rule.max_units_per_participant is not None
@@ -500,8 +511,8 @@ def explain_participant(s: Settlement, participant_id: str) -> str:
             diff = Fraction(rounded) - exact_total
             out.append(
                 f"    sum of the rounded lines {_money(s, rounded)}; quantity x price exactly "
-                f"{_minor_words(exact_total, c.currency)} (rounding {c.rounding.value} per "
-                f"{c.rounding_stage.value}: difference {_minor_words(diff, c.currency)})"
+                f"{_minor_words(exact_total, c.currency)}; rounding {c.rounding.value} per "
+                f"{c.rounding_stage.value} made a difference of {_minor_words(diff, c.currency)}"
             )
             out.append(
                 f"    paid {_money(s, paid)}, of which due by {s.as_of.isoformat()}: {_money(s, due)}"

@@ -50,6 +50,7 @@ __all__ = [
     "RoundingStage",
     "allocate",
     "allocate_minor",
+    "exact_sum",
     "from_minor_units_array",
     "minor_unit_digits",
     "round_fraction_to_minor",
@@ -785,3 +786,17 @@ def allocate(total: Money, weights: Sequence[int | Decimal | Fraction]) -> list[
     integer_weights = [weight.numerator * (common // weight.denominator) for weight in exact]
     parts = allocate_minor(total.minor_units, np.array(integer_weights, dtype=object))
     return from_minor_units_array(parts, total.currency)
+
+
+def exact_sum(values: npt.NDArray[Any]) -> int:
+    """The exact sum of an int64 array (no wrap-around, whatever its length).
+
+    >>> exact_sum(np.array([2**62, 2**62, 2**62], dtype=np.int64)) == 3 * 2**62
+    True
+    """
+    v = np.asarray(values, dtype=np.int64)
+    if len(v) == 0:
+        return 0
+    high = v >> 32
+    low = v & 0xFFFFFFFF
+    return (int(high.sum(dtype=np.int64)) << 32) + int(low.sum(dtype=np.int64))

@@ -126,15 +126,15 @@ def cumulative_months(
     default = outcome or next(
         (o.id for o in contract.outcomes if o.unit == "month"), contract.outcomes[0].id
     )
-    cohort_of_row = np.array([p.cohort for p in settlement.participants], dtype=object)
     for i, terms in enumerate(contract.cohorts):
         achievement = targets.get(terms.label)
         outcome_id = outcome or (achievement.outcome if achievement else default)
-        res = settlement.results[outcome_id]
-        mine = cohort_of_row[res.row] == terms.label if len(res.row) else np.zeros(0, dtype=bool)
+        m = settlement.measured[outcome_id]
+        res = m.items
+        mine = settlement.cohort_of[res.row] == i if len(res.row) else np.zeros(0, dtype=bool)
         order = np.argsort(res.earned_on[mine], kind="stable")
         days = res.earned_on[mine][order]
-        running = np.cumsum(res.num[mine][order]) / res.den
+        running = np.cumsum(res.num[mine][order]) / m.den
         color = f"C{i}"
         xs = _dates(np.r_[contract.term_start.toordinal(), days])
         ys = np.r_[0.0, running]
@@ -262,11 +262,16 @@ def job_spell_survival(
         )
     weights = getattr(chosen, "weights", None)
     ws, we = settlement.windows[chosen.id]
-    rows = [i for i, p in enumerate(settlement.participants) if cohort in (None, p.cohort)]
+    labels = [c.label for c in contract.cohorts]
+    rows = [
+        i
+        for i, k in enumerate(settlement.cohort_of.tolist())
+        if cohort is None or labels[k] == cohort
+    ]
     if not rows:
         raise ValueError(f"no settled participant in cohort {cohort!r}")
     return job_spell_survival_of(
-        [settlement.trajectories[i] for i in rows],
+        [settlement.register.trajectory(i) for i in rows],
         [date.fromordinal(int(ws[i])) for i in rows],
         settlement.as_of,
         window_end=[date.fromordinal(int(we[i])) for i in rows],
@@ -315,7 +320,8 @@ def retention_curve(
         settlement = curve
         if by_cohort:
             for terms in settlement.contract.cohorts:
-                if any(p.cohort == terms.label for p in settlement.participants):
+                ci = [c.label for c in settlement.contract.cohorts].index(terms.label)
+                if np.any(settlement.cohort_of == ci):
                     km = job_spell_survival(settlement, cohort=terms.label)
                     curves.append((f"{terms.label} (n={int(km.at_risk[0])})", km))
         else:
@@ -323,7 +329,11 @@ def retention_curve(
             curves.append((label or f"all (n={int(km.at_risk[0])})", km))
         if horizon_weeks is None:
             horizon_weeks = next(
-                (o.horizon_weeks for o in settlement.contract.outcomes if isinstance(o, Retention)),
+                (
+                    o.horizon_weeks
+                    for o in settlement.contract.outcomes
+                    if isinstance(o, Retention) and o.horizon_weeks
+                ),
                 None,
             )
     level = 0
@@ -392,7 +402,7 @@ def payments_by_period(settlement: Settlement, ax: Axes | None = None) -> Axes:
     for ci, terms in enumerate(contract.cohorts):
         heights = np.array(
             [
-                lines.amount_minor[(lines.invoice_period == p) & (lines.cohort == ci)].sum()
+                lines.amount[(lines.invoice_period == p) & (lines.cohort == ci)].sum()
                 for p in periods
             ],
             dtype=np.float64,
@@ -428,9 +438,7 @@ def cashflows(settlement: Settlement, ax: Axes | None = None, *, payer_view: boo
     sign = -1.0 if payer_view else 1.0
     scale = _minor_scale(settlement)
     due_days = sorted(set(lines.due_on.tolist()))
-    amounts = np.array(
-        [lines.amount_minor[lines.due_on == d].sum() for d in due_days], dtype=np.float64
-    )
+    amounts = np.array([lines.amount[lines.due_on == d].sum() for d in due_days], dtype=np.float64)
     amounts = sign * amounts / scale
     when = _dates(due_days)
     bars = ax.bar(when, amounts, width=20, color="C0", label="invoice")

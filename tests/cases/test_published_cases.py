@@ -164,6 +164,8 @@ def test_a_settlement_flows_into_the_waterfall() -> None:
     flows = Waterfall(investments=[(D(2012, 4, 1), ib.Money(10000, GBP))]).run(payments)
     assert flows.total("investor") == ib.Money(1800, GBP)
     assert flows.total("payer") == -s.accrued_total
-    # Ada's GBP 8,200 is due by 1 July 2013; Ben's entry to employment (GBP 2,600),
-    # due 1 October 2013, takes the investor past its GBP 10,000.
-    assert flows.payback_date("investor") == D(2013, 10, 1)
+    # Monthly invoices with no verification lag: an amount is due on the last day of the
+    # month it is earned in (0 days after it).  Ada's GBP 8,200 is due by 30 June 2013;
+    # Ben's entry to employment (GBP 2,600), earned in September, is due 30 September 2013
+    # and takes the investor past its GBP 10,000.
+    assert flows.payback_date("investor") == D(2013, 9, 30)

@@ -133,14 +133,14 @@ def test_no_cap_is_ever_exceeded(
     ]
     s = ib.settle(c, people, trajectories, as_of=D(2023, 1, 1), events=events)
     ln = s.lines
-    assert (ln.amount_minor >= 0).all() and (ln.amount_minor <= ln.amount_before_caps_minor).all()
+    assert (ln.amount >= 0).all() and (ln.amount <= ln.amount_before_caps).all()
     for row in range(len(people)):
-        assert ln.amount_minor[ln.participant == row].sum() <= per_person * 100
-    total = int(ln.amount_minor.sum())
+        assert ln.amount[ln.participant == row].sum() <= per_person * 100
+    total = int(ln.amount.sum())
     mix_cohort_index = [x.label for x in c.cohorts].index(mix_cohort)
-    covered = int(ln.amount_minor[ln.cohort == mix_cohort_index].sum())
+    covered = int(ln.amount[ln.cohort == mix_cohort_index].sum())
     assert covered <= share * total
-    route_a = int(ln.amount_minor[ln.rule == 0].sum())
+    route_a = int(ln.amount[ln.rule == 0].sum())
     assert route_a <= Fraction(1, 2) * total
 
 

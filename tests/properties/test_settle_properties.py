@@ -71,6 +71,9 @@ def contracts(draw: st.DrawFn, *, caps: bool = True, bonus: bool = True) -> ib.C
             convention=convention,
             weights=weights,
             hours_norm=hours,
+            missing_hours=None
+            if hours is None
+            else draw(st.sampled_from(["full_time", "not_counted"])),
             window=ib.Window(length_months=draw(st.integers(3, 24))),
         ),
         ib.JobStart("start"),
@@ -141,9 +144,9 @@ def test_no_cap_is_exceeded_and_total_is_sum_of_lines(
 ) -> None:
     s = ib.settle(contract, *cohort, as_of=as_of)
     ln = s.lines
-    assert s.accrued_total.minor_units == int(ln.amount_minor.sum())
-    assert s.total.minor_units == int(ln.amount_minor[ln.due].sum())
-    assert (ln.amount_minor >= 0).all() and (ln.amount_minor <= ln.amount_before_caps_minor).all()
+    assert s.accrued_total.minor_units == int(ln.amount.sum())
+    assert s.total.minor_units == int(ln.amount[ln.due].sum())
+    assert (ln.amount >= 0).all() and (ln.amount <= ln.amount_before_caps).all()
     assert len(s.participants) + len(s.exclusions) == s.participants_in == len(cohort[0])
     rule_ids = [r.id for r in contract.payment_rules]
     for cap in contract.caps:
@@ -153,11 +156,11 @@ def test_no_cap_is_exceeded_and_total_is_sum_of_lines(
         limit = cap.amount.minor_units
         if cap.scope is ib.CapScope.PARTICIPANT:
             groups = ln.participant[covered & (ln.participant >= 0)]
-            amounts = ln.amount_minor[covered & (ln.participant >= 0)]
+            amounts = ln.amount[covered & (ln.participant >= 0)]
         elif cap.scope is ib.CapScope.COHORT:
-            groups, amounts = ln.cohort[covered], ln.amount_minor[covered]
+            groups, amounts = ln.cohort[covered], ln.amount[covered]
         else:
-            groups, amounts = np.zeros(int(covered.sum()), dtype=np.int64), ln.amount_minor[covered]
+            groups, amounts = np.zeros(int(covered.sum()), dtype=np.int64), ln.amount[covered]
         for g in set(groups.tolist()):
             assert int(amounts[groups == g].sum()) <= limit
 

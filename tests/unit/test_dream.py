@@ -30,7 +30,7 @@ CODES = read_codes(
         "code,status,priority,source,version,description\n"
         "111,unemployment_benefit,60,test list,1,dagpenge\n"
         "890,sickness_benefit,80,test list,1,sygedagpenge\n"
-        "740,subsidised_employment,40,test list,1,fleksjob\n"
+        "740,flexjob,40,test list,1,fleksjob\n"
     )
 )
 

@@ -25,7 +25,7 @@ def statuses_text(fmt: str = "text") -> str:
     """The status table as text, Markdown, CSV or JSON.
 
     >>> print(statuses_text("markdown").splitlines()[2])
-    | `unknown` | 0 | ukendt (ingen oplysning) | unknown (no data) |
+    | `unknown` | 0 | ingen oplysning | no data |
     """
     rows = status_rows()
     if fmt == "json":

@@ -199,6 +199,8 @@ def run_at(runs: WeekRuns, rows: npt.ArrayLike, weeks: npt.ArrayLike) -> I64:
     """
     rows_ = _i64(rows)
     weeks_ = _i64(weeks)
+    if len(runs.row) == 0:
+        return np.full(len(rows_), -1, dtype=np.int64)
     key_start = (runs.row << _KEY_SHIFT) + runs.start
     query = (rows_ << _KEY_SHIFT) + weeks_
     idx = np.searchsorted(key_start, query, side="right") - 1

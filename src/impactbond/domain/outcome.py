@@ -32,8 +32,8 @@ from impactbond.status import BENEFITS, Status
 
 __all__ = [
     "EmploymentMonths",
-    "MissingHours",
     "JobStart",
+    "MissingHours",
     "Outcome",
     "Progression",
     "RecordedEvent",
@@ -126,7 +126,7 @@ def _check_hours_terms(outcome: Any, hours: Any, name: str) -> None:
     if hours is not None and outcome.missing_hours is None:
         raise InvalidContract(
             f"{outcome.id} weighs weekly hours ({name}) but does not say what a spell without "
-            "hours counts as: missing_hours = \"full_time\" or \"not_counted\"",
+            'hours counts as: missing_hours = "full_time" or "not_counted"',
             field="missing_hours",
             clause=outcome.clause or None,
             rule="what a missing hours cell means is a term of the contract",
@@ -229,8 +229,8 @@ class SustainedEmployment:
     run, or ``cumulative`` (``weeks`` employed weeks in total).  With
     ``same_employer`` only weeks with the employer of the job start count;
     with ``min_weekly_hours`` only weeks whose register hours reach it (a week
-    of a spell without hours counts as the contract's ``missing_hours`` says).  A week in which a benefit is paid is never
-    an employed week (the benefit wins the week), so these weeks are also off
+    of a spell without hours counts as the contract's ``missing_hours`` says).
+    A week in which a benefit is paid is never an employed week (the benefit wins the week), so these weeks are also off
     benefit.
     """
 

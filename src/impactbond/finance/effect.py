@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
 
 import attrs
 from attrs import validators as v

@@ -58,7 +58,7 @@ from impactbond.domain.terms import (
 )
 from impactbond.errors import AmbiguousDate, InvalidContract
 from impactbond.finance.cashflows import CashFlows
-from impactbond.money import Money, allocate, allocate_minor
+from impactbond.money import Money, allocate, allocate_minor, exact_sum
 
 __all__ = [
     "Guarantee",
@@ -120,10 +120,10 @@ def payments_by_due_date(settlement: Any, *, due_only: bool = False) -> list[Dat
     lines = settlement.lines
     mask = lines.due if due_only else slice(None)
     days = lines.due_on[mask]
-    amounts = lines.amount_minor[mask]
+    amounts = lines.amount[mask]
     out: list[Dated] = []
     for day in sorted(set(days.tolist())):
-        minor = int(amounts[days == day].sum())
+        minor = exact_sum(amounts[days == day])
         if minor:
             out.append((date.fromordinal(day), Money.from_minor_units(minor, settlement.currency)))
     return out
@@ -362,13 +362,11 @@ def cash_flows(settlement: Any, *, due_only: bool = False) -> CashFlows:
     mask = lines.due.copy() if due_only else lines.due | True
     fee_lines = mask & _rule_mask(lines.rule, to_provider)
     outcome_lines = mask & ~_rule_mask(lines.rule, to_provider)
-    fees = _by_day(lines.due_on[fee_lines], lines.amount_minor[fee_lines], contract.currency)
+    fees = _by_day(lines.due_on[fee_lines], lines.amount[fee_lines], contract.currency)
     if terms.delivery_fee is not None:
         d = terms.delivery_fee
         fees += delivery_fees(d.contract_value, d.share, list(d.dates))
-    outcomes = _by_day(
-        lines.due_on[outcome_lines], lines.amount_minor[outcome_lines], contract.currency
-    )
+    outcomes = _by_day(lines.due_on[outcome_lines], lines.amount[outcome_lines], contract.currency)
     parties = contract.parties
     return Waterfall(
         investments=[(i.on, i.amount) for i in terms.investments],
@@ -391,7 +389,7 @@ def _rule_mask(rules: Any, flags: list[bool]) -> Any:
 def _by_day(days: Any, amounts: Any, currency: str) -> list[Dated]:
     out: list[Dated] = []
     for day in sorted(set(days.tolist())):
-        minor = int(amounts[days == day].sum())
+        minor = exact_sum(amounts[days == day])
         if minor:
             out.append((date.fromordinal(day), Money.from_minor_units(minor, currency)))
     return out

@@ -41,7 +41,7 @@ from attrs import validators as v
 
 from impactbond.errors import UnknownCode
 from impactbond.io._files import shown
-from impactbond.io.tables import Dialect, SourceTable, _Problems, read_raw
+from impactbond.io.tables import Dialect, SourceTable, _Problems, _status_message, read_raw
 from impactbond.status import Status
 
 __all__ = [
@@ -196,8 +196,7 @@ def _entries(raw: SourceTable) -> RegisterCodes:
         status = statuses.get(cells["status"].lower())
         if status is None:
             problems.add(
-                f"status {shown(cells['status'])} is not a status; the statuses are "
-                f"{', '.join(statuses)}",
+                _status_message(cells["status"], ", ".join(statuses)),
                 row=number,
                 field="status",
                 rule="a status is one of impactbond's statuses",

@@ -300,7 +300,9 @@ def read_dream(
         empty_week,
     )
     person, start, end, status, hours = spells
-    names = np.asarray([s.name.lower() for s in Status], dtype=object)
+    names = np.full(256, "", dtype=object)  # by status code (codes are not contiguous)
+    for st in Status:
+        names[int(st)] = st.file_name
     hours_values = [None if h < 0 else Decimal(int(h)).scaleb(-2) for h in hours.tolist()]
     out = pa.Table.from_arrays(
         [

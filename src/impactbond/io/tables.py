@@ -944,7 +944,22 @@ def _parse_scenario(
     return pc.cast(pc.if_else(pa.array(ok), value, pa.scalar(None, pa.string())), pa.int32())
 
 
-_STATUS_NAMES = pa.array([s.name.lower() for s in Status])
+_STATUS_NAMES = pa.array([s.file_name for s in Status])
+
+
+def _status_message(value: object, names: str) -> str:
+    """Why a status cell is not a status: a removed name says what it was split into."""
+    from impactbond.errors import ImpactBondError
+
+    try:
+        Status.parse(str(value))
+    except ImpactBondError as err:
+        if "no longer a status" in err.message or "Danish" in err.message:
+            return err.message
+    return (
+        f"status {shown(value)} is not a status; the statuses are {names} "
+        "(impactbond statuses lists them with their Danish names)"
+    )
 
 
 def _parse_status(
@@ -957,10 +972,7 @@ def _parse_status(
     problems.rows(
         present & ~known,
         t.row_numbers,
-        lambda i: (
-            f"status {shown(value[i].as_py())} is not a status; the statuses are {names} "
-            "(impactbond statuses lists them with their Danish names)"
-        ),
+        lambda i: _status_message(value[i].as_py(), names),
         field="status",
         rule="a status is one of impactbond's statuses",
         participants=ids,

@@ -13,6 +13,7 @@ A new group rule kind is one function decorated with ``@group_rule(Kind)``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import date
 from fractions import Fraction
@@ -265,7 +266,8 @@ def _target_bonus(rule: TargetBonus, index: int, g: GroupContext) -> tuple[LineB
     scen = g.scenario_index[items.row[mine]]
     keys = scen * n_days + (items.earned_on[mine] - lo)
     n_scen = len(g.scenarios)
-    target = rule.target * m.den
+    # Running totals are whole numerators: reaching the target is reaching its ceiling.
+    target = math.ceil(rule.target * m.den)
     groups: list[int] = []
     days: list[int] = []
     if n_scen * n_days <= 2**25:

@@ -247,7 +247,7 @@ def _spell_weights(
     if norm_hours is None:
         return status_num, den
     norm = int(norm_hours * HOURS_SCALE)
-    missing = norm if outcome.missing_hours is MissingHours.FULL_TIME else 0
+    missing = norm if getattr(outcome, "missing_hours", None) is MissingHours.FULL_TIME else 0
     hours = np.where(ctx.spell_hours >= 0, np.minimum(ctx.spell_hours, norm), missing)
     return status_num * hours, den * norm
 
@@ -393,9 +393,17 @@ def _job_start(outcome: JobStart, ctx: MeasureContext) -> Measured:
     return _week_events(ctx, outcome, js, job_start=js)
 
 
+def _gather(values: npt.NDArray[Any], index: I64, default: int = 0) -> I64:
+    """``values[index]``, ``default`` where ``index < 0`` (also when ``values`` is empty)."""
+    out = np.full(len(index), default, dtype=np.int64)
+    hit = index >= 0
+    out[hit] = values[index[hit]]
+    return out
+
+
 def _employer_at(ctx: MeasureContext, run: I64) -> I64:
-    spell = ctx.runs().spell
-    return np.where(run >= 0, ctx.spell_employer[spell[np.maximum(run, 0)]], 0)
+    spell = _gather(ctx.runs().spell, run, -1)
+    return _gather(ctx.spell_employer, spell)
 
 
 @measurer(SustainedEmployment)
@@ -411,7 +419,7 @@ def _sustained(outcome: SustainedEmployment, ctx: MeasureContext) -> Measured:
     if outcome.min_weekly_hours is not None:
         hours = ctx.spell_hours[runs.spell]
         enough = hours >= int(outcome.min_weekly_hours * HOURS_SCALE)
-        if outcome.missing_hours is MissingHours.FULL_TIME:
+        if getattr(outcome, "missing_hours", None) is MissingHours.FULL_TIME:
             enough |= hours < 0
         ok = ok & enough
     end = np.minimum(np.minimum(hi, cstop), dstop)
@@ -453,7 +461,7 @@ def _retention(outcome: Retention, ctx: MeasureContext) -> Measured:
     rows = np.arange(ctx.n)
     at_h = core_runs.run_at(runs, rows, np.where(observed, target, -1))
     table = _status_table(outcome.weights)
-    status_h = np.where(at_h >= 0, ctx.run_status()[np.maximum(at_h, 0)], 0)
+    status_h = _gather(ctx.run_status(), at_h)
     retained = observed & table[status_h.astype(np.int64) & 0xFF]
     start_employer = _employer_at(ctx, core_runs.run_at(runs, rows, js))
     same = retained & (_employer_at(ctx, at_h) == start_employer) & (start_employer > 0)

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from impactbond.domain.contract import Contract
 from impactbond.errors import SettlementError, UnknownParticipant
-from impactbond.money import Money
+from impactbond.money import Money, exact_sum
 from impactbond.register import Register
 from impactbond.settle.admit import Exclusion, Exclusions
 from impactbond.settle.clock import Observation
@@ -40,20 +40,6 @@ __all__ = [
 
 I64 = npt.NDArray[np.int64]
 _EPOCH = date(1970, 1, 1).toordinal()
-
-
-def exact_sum(values: npt.NDArray[Any]) -> int:
-    """The exact sum of an int64 array (no wrap-around, whatever its length).
-
-    >>> exact_sum(np.array([2**62, 2**62, 2**62], dtype=np.int64)) == 3 * 2**62
-    True
-    """
-    v = np.asarray(values, dtype=np.int64)
-    if len(v) == 0:
-        return 0
-    high = v >> 32
-    low = v & 0xFFFFFFFF
-    return (int(high.sum(dtype=np.int64)) << 32) + int(low.sum(dtype=np.int64))
 
 
 def _freeze(obj: Any) -> None:
@@ -379,7 +365,8 @@ class Settlement:
         labels = [c.label for c in self.contract.cohorts]
         if cohort not in labels:
             raise SettlementError(f"the contract has no cohort {cohort!r}", field="cohort")
-        return self.cohort_of == labels.index(cohort)
+        mask: npt.NDArray[np.bool_] = self.cohort_of == labels.index(cohort)
+        return mask
 
     def achievement(self, cohort: str, scenario: int = 0) -> Achievement:
         """The achievement of one cohort against its target."""
@@ -445,7 +432,7 @@ class Settlement:
         """
         import pyarrow as pa
 
-        ln = self.lines if rows is None else self.lines.take(rows)
+        ln = self.lines if rows is None else self.lines.take(rows)  # type: ignore[arg-type]
         c = self.contract
         ids = self.register.ids
         person = ln.participant

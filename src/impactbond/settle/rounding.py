@@ -108,7 +108,8 @@ def round_lines(
     if bound < _SAFE and n * float(common) < _SAFE and common < _SAFE:
         exact = q * p * scale_obj.astype(np.int64)
         whole, rest = np.divmod(exact, np.int64(common))
-        whole, rest = _group_cumsum(whole, starts), _group_cumsum(rest, starts)
+        whole = np.asarray(_group_cumsum(whole, starts), dtype=np.int64)
+        rest = np.asarray(_group_cumsum(rest, starts), dtype=np.int64)
         whole, rest = whole + rest // common, rest % common
         rounded = _round_split(whole, rest, common, rounding)
     else:

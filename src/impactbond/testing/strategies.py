@@ -37,6 +37,7 @@ from impactbond.domain.contract import Clause, CohortTerms, Contract, Parties
 from impactbond.domain.outcome import (
     EmploymentMonths,
     JobStart,
+    MissingHours,
     Progression,
     Retention,
     SelfSufficiency,
@@ -154,19 +155,28 @@ def _ladder(draw: st.DrawFn) -> tuple[tuple[Status, ...], ...]:
     return tuple(tuple(chosen[a:b]) for a, b in itertools.pairwise(bounds))
 
 
+@st.composite
+def _employment_months(draw: st.DrawFn, outcome_id: str, clause: Strategy[str]) -> EmploymentMonths:
+    convention = draw(st.sampled_from(list(AccrualConvention)))
+    daily = convention is not AccrualConvention.WEEKS_52_12
+    norm = draw(st.none() | st.decimals(1, 60, places=2)) if daily else None
+    return EmploymentMonths(
+        outcome_id,
+        clause=draw(clause),
+        weights=draw(weights()),
+        convention=convention,
+        hours_norm=norm,
+        missing_hours=None if norm is None else draw(st.sampled_from(list(MissingHours))),
+        window=draw(windows()),
+    )
+
+
 def outcomes(outcome_id: str = "outcome", clause: Strategy[str] | None = None) -> Strategy[Any]:
     """Any outcome kind with id ``outcome_id`` (clause drawn from ``clause``)."""
     clauses_ = clause if clause is not None else st.just("")
     common: dict[str, Any] = {"clause": clauses_, "window": windows()}
     return st.one_of(
-        st.builds(
-            EmploymentMonths,
-            st.just(outcome_id),
-            weights=weights(),
-            convention=st.sampled_from(list(AccrualConvention)),
-            hours_norm=st.none() | st.decimals(1, 60, places=2),
-            **common,
-        ),
+        _employment_months(outcome_id, clauses_),
         st.builds(JobStart, st.just(outcome_id), weights=weights(), **common),
         st.builds(
             SustainedEmployment,
@@ -178,9 +188,26 @@ def outcomes(outcome_id: str = "outcome", clause: Strategy[str] | None = None) -
             **common,
         ),
         st.builds(
+            SustainedEmployment,
+            st.just(outcome_id),
+            weeks=st.integers(1, 104),
+            min_weekly_hours=st.decimals(1, 40, places=2),
+            missing_hours=st.sampled_from(list(MissingHours)),
+            weights=weights(),
+            **common,
+        ),
+        st.builds(
             Retention,
             st.just(outcome_id),
             horizon_weeks=st.integers(1, 104),
+            same_employer=st.booleans(),
+            weights=weights(),
+            **common,
+        ),
+        st.builds(
+            Retention,
+            st.just(outcome_id),
+            horizon_months=st.integers(1, 24),
             same_employer=st.booleans(),
             weights=weights(),
             **common,
