@@ -76,7 +76,7 @@ Each participant's months are exact; the cohort's achievement is their sum.""",
     ),
     (
         "code",
-        """res = s.results["employment_months"]
+        """res = s.measured["employment_months"]
 per_person = pd.DataFrame({
     "participant_id": s.participant_ids,
     "cohort": [p.cohort for p in s.participants],

@@ -48,6 +48,8 @@ __all__ = [
 
 #: Day number of an open end: far beyond any contract (year 9999).
 OPEN_END_DAY = date(9999, 12, 31).toordinal()
+#: The Monday that week 0 starts on (1 January 1900 was a Monday): week indices count from it.
+WEEK_ZERO = date(1900, 1, 1).toordinal()
 
 
 class MonthRounding(enum.Enum):

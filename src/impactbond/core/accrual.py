@@ -24,7 +24,7 @@ Fraction(63, 31)
 from __future__ import annotations
 
 import enum
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -32,10 +32,12 @@ import numpy.typing as npt
 __all__ = [
     "MONTH_DAYS_LCM",
     "AccrualConvention",
+    "MonthItems",
     "accrue_months",
     "accrue_months_float",
     "employed_weeks",
     "month_day_matrix",
+    "month_items",
     "weeks_to_months",
 ]
 
@@ -688,3 +690,146 @@ def weeks_to_months(
     if 3 * int(np.abs(weeks).max(initial=0)) > _INT64_MAX or 13 * wden > _INT64_MAX:
         raise OverflowError("weeks or denominator too large for int64 months")
     return weeks * 3, 13 * wden
+
+
+# ------------------------------------------------------------------- sparse month items
+
+#: Day number (proleptic ordinal) of 1 January 1970, where numpy's datetime64 counts from.
+_EPOCH_DAY: Final[int] = 719163
+
+
+class MonthItems(NamedTuple):
+    """Accrued months per (row, calendar month), sparse: only months with something counted.
+
+    ``num / den`` is the quantity; ``weighted`` (over the weight denominator)
+    the counted days, ``days`` the measured days of the month and
+    ``month_days`` the days of the calendar month.
+    """
+
+    row: Int64Array
+    period_start: Int64Array
+    period_end: Int64Array
+    num: Int64Array
+    weighted: Int64Array
+    days: Int64Array
+    month_days: Int64Array
+
+
+def _month_of(days: Int64Array) -> Int64Array:
+    return (days - _EPOCH_DAY).astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+def _first_day_of(months: Int64Array) -> Int64Array:
+    return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + _EPOCH_DAY
+
+
+def month_items(
+    spell_row: npt.ArrayLike,
+    spell_start: npt.ArrayLike,
+    spell_end: npt.ArrayLike,
+    spell_weight: npt.ArrayLike,
+    weight_denominator: int,
+    window_start: npt.ArrayLike,
+    window_end: npt.ArrayLike,
+    convention: AccrualConvention | str,
+) -> tuple[MonthItems, int]:
+    """Employment months of each row, one item per calendar month with months counted.
+
+    The sparse twin of :func:`month_day_matrix` and :func:`accrue_months`:
+    no ``rows x months`` matrix, one piece per spell and month.
+
+    Parameters
+    ----------
+    spell_row, spell_start, spell_end, spell_weight : array_like of int, shape (S,)
+        Spells sorted by row, then start, not overlapping within a row;
+        ``[start, end)`` day numbers (``date.toordinal()``), weight numerators
+        over ``weight_denominator``.
+    window_start, window_end : array_like of int, shape (n_rows,)
+        The measured days ``[start, end)`` of each row.
+    convention : AccrualConvention or str
+        A daily convention.
+
+    Returns
+    -------
+    items : MonthItems
+        Sorted by row, then month; only items with a non-zero quantity.
+    denominator : int
+        ``weight_denominator * MONTH_DAYS_LCM``.
+
+    Notes
+    -----
+    Per item the quantity is :func:`accrue_months`'s for one month:
+    ``PRO_RATA_DAYS`` :math:`W L / d`, ``DAYS_30`` :math:`W L / 30`,
+    thresholds :math:`w D L / d` when met (``WHOLE_MONTHS`` :math:`W \\ge w D`,
+    ``HALF_MONTH`` :math:`2W \\ge w D`, ``ANY_DAY`` :math:`W > 0`).
+
+    Examples
+    --------
+    Employed 15 January to 15 March 2023 (inclusive), measured over the first quarter:
+
+    >>> jan1 = 738521  # date(2023, 1, 1).toordinal()
+    >>> items, den = month_items([0], [jan1 + 14], [jan1 + 74], [1], 1, [jan1], [jan1 + 90],
+    ...                          "pro_rata_days")
+    >>> from fractions import Fraction
+    >>> sum(Fraction(int(n), den) for n in items.num), items.weighted.tolist()
+    (Fraction(63, 31), [17, 28, 15])
+    """
+    conv = AccrualConvention(convention)
+    if conv is AccrualConvention.WEEKS_52_12:
+        raise ValueError("WEEKS_52_12 counts weeks: use impactbond.core.runs.weeks_by_segment")
+    rows = _as_int64("spell_row", spell_row, 1)
+    starts = _as_int64("spell_start", spell_start, 1)
+    ends = _as_int64("spell_end", spell_end, 1)
+    weights = _as_int64("spell_weight", spell_weight, 1)
+    ws = _as_int64("window_start", window_start, 1)
+    we = _as_int64("window_end", window_end, 1)
+    wden = int(weight_denominator)
+    if wden <= 0 or np.any(weights < 0):
+        raise ValueError("weights are >= 0 over a positive denominator")
+    den = wden * MONTH_DAYS_LCM
+    if den > _INT64_MAX // (31 * 60):
+        raise OverflowError("weight denominator too large for exact months in int64")
+    lo = np.maximum(starts, ws[rows]) if len(rows) else starts
+    hi = np.minimum(ends, we[rows]) if len(rows) else ends
+    keep = (hi > lo) & (weights > 0)
+    r, lo, hi, w = rows[keep], lo[keep], hi[keep], weights[keep]
+    if len(r) == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return MonthItems(z, z, z, z, z, z, z), den
+    if np.any(np.diff(r) < 0):
+        raise ValueError("spells must be sorted by row")
+    first = _month_of(lo)
+    last = _month_of(hi - 1)
+    pieces = last - first + 1
+    of = np.repeat(np.arange(len(r)), pieces)
+    offset = np.arange(len(of)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    month = first[of] + offset
+    m0 = _first_day_of(month)
+    m1 = _first_day_of(month + 1)
+    days = np.minimum(hi[of], m1) - np.maximum(lo[of], m0)
+    prow = r[of]
+    # Spells in (row, start) order give pieces in (row, month) order: add neighbours.
+    change = np.ones(len(prow), dtype=bool)
+    change[1:] = (prow[1:] != prow[:-1]) | (month[1:] != month[:-1])
+    at = np.flatnonzero(change)
+    row, m0, m1 = prow[at], m0[at], m1[at]
+    weighted = np.add.reduceat(days * w[of], at)
+    p_start = np.maximum(m0, ws[row])
+    p_end = np.minimum(m1, we[row])
+    window_days = p_end - p_start
+    month_days = m1 - m0
+    per_day = MONTH_DAYS_LCM // month_days
+    if conv is AccrualConvention.PRO_RATA_DAYS:
+        num = weighted * per_day
+    elif conv is AccrualConvention.DAYS_30:
+        num = weighted * (MONTH_DAYS_LCM // 30)
+    else:
+        met = _threshold_met(weighted, window_days, wden, conv)
+        num = np.where(met, window_days * per_day * wden, 0)
+    ok = num > 0
+    return (
+        MonthItems(
+            row[ok], p_start[ok], p_end[ok], num[ok], weighted[ok], window_days[ok], month_days[ok]
+        ),
+        den,
+    )

@@ -1,8 +1,10 @@
-"""Measuring outcomes on trajectories: the bridge from domain objects to the core.
+"""Measuring employment months on one trajectory: the engine's kernels, one person at a time.
 
-Turns spells and windows into the integer arrays the core works on (day
-numbers, weight numerators with one common denominator) and back into exact
-:class:`fractions.Fraction` quantities.
+:func:`employment_months` runs the same kernels as the settlement
+(:func:`impactbond.core.accrual.month_items` for daily conventions,
+:mod:`impactbond.core.runs` for ``WEEKS_52_12``) on one trajectory, and
+:func:`spell_weight_numerators` is the one definition of how a spell's
+status and weekly hours weigh its days.
 
 >>> from datetime import date
 >>> from impactbond.domain.trajectory import Spell, Trajectory
@@ -26,18 +28,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from impactbond.calendar import WeeklyGrid, month_starts_between
-from impactbond.core import accrual
-from impactbond.core.accrual import AccrualConvention
-from impactbond.domain.outcome import Weights, to_weights
-from impactbond.domain.trajectory import HOURS_SCALE, Panel, SpellColumns, Trajectory, spell_columns
+from impactbond.calendar import OPEN_END_DAY, WEEK_ZERO, WeeklyGrid
+from impactbond.core import runs as core_runs
+from impactbond.core.accrual import AccrualConvention, month_items
+from impactbond.domain.outcome import MissingHours, Weights, to_weights
+from impactbond.domain.trajectory import HOURS_SCALE, Trajectory
 from impactbond.errors import InvalidContract, InvalidWindow
+from impactbond.status import DEFAULT_PRIORITY, priority_rank
 
 __all__ = [
-    "MonthlyQuantities",
     "employment_months",
-    "monthly_quantities",
-    "spell_weights",
+    "spell_weight_numerators",
     "status_weight_table",
     "weekly_window",
 ]
@@ -58,129 +59,54 @@ def status_weight_table(weights: Weights) -> tuple[I64, int]:
         den = math.lcm(den, w.denominator)
     table = np.zeros(256, dtype=np.int64)
     for status, w in weights:
-        table[int(status)] = w.numerator * (den // w.denominator)
+        table[int(status) & 0xFF] = w.numerator * (den // w.denominator)
     return table, den
 
 
-def spell_weights(
-    cols: SpellColumns, weights: Weights, hours_norm: Decimal | None = None
+def spell_weight_numerators(
+    status: npt.NDArray[Any],
+    hours: npt.NDArray[Any],
+    weights: Weights,
+    hours_norm: Decimal | None = None,
+    missing_hours: MissingHours | None = None,
 ) -> tuple[I64, int]:
-    """Integer weight numerator of every spell and their common denominator.
+    """Integer weight of each spell's days, over one denominator (a full-time counted day).
 
-    weight = status weight x min(hours, norm) / norm (hours weighting only when
-    ``hours_norm`` is set and the spell has hours; otherwise full time).
+    weight = status weight x min(hours, norm) / norm when ``hours_norm`` is
+    set; a spell without hours (``hours < 0``, in hundredths) counts as the
+    contract's ``missing_hours`` says.
+
+    >>> w, den = spell_weight_numerators(np.array([1, 1]), np.array([3200, -1]),
+    ...     to_weights({"employed": 1}), Decimal(37), MissingHours.NOT_COUNTED)
+    >>> [Fraction(int(x), den) for x in w]
+    [Fraction(32, 37), Fraction(0, 1)]
     """
     table, den = status_weight_table(weights)
-    status_num = table[cols.status.astype(np.uint8)]
+    status_num = table[np.asarray(status).astype(np.int64) & 0xFF]
     if hours_norm is None:
         return status_num, den
     norm = int(hours_norm * HOURS_SCALE)
-    if norm != hours_norm * HOURS_SCALE:
+    if norm != hours_norm * HOURS_SCALE or norm <= 0:
         raise InvalidContract(
-            f"hours norm {hours_norm} has more than two decimals", field="hours_norm"
+            f"hours norm {hours_norm} is not a positive number of hours with two decimals",
+            field="hours_norm",
         )
-    hours = np.where(cols.hours >= 0, np.minimum(cols.hours, norm), norm)
-    return status_num * hours, den * norm
-
-
-class MonthlyQuantities:
-    """Exact quantities per participant and calendar month: ``num[i, m] / den``.
-
-    ``month_starts`` has one more entry than there are months (day numbers).
-    """
-
-    def __init__(self, num: I64, den: int, month_starts: I64) -> None:
-        self.num = num
-        self.den = den
-        self.month_starts = month_starts
-
-    def totals(self) -> I64:
-        """Numerator of each participant's total (over ``den``)."""
-        totals: I64 = self.num.sum(axis=1)
-        return totals
-
-    def total_of(self, row: int) -> Fraction:
-        """Exact total of one participant."""
-        return Fraction(int(self.num[row].sum()), self.den)
-
-
-def monthly_quantities(
-    cols: SpellColumns,
-    window_start: I64,
-    window_end: I64,
-    *,
-    weights: Weights,
-    convention: AccrualConvention,
-    hours_norm: Decimal | None = None,
-) -> MonthlyQuantities:
-    """Accrued months per participant and calendar month under a daily convention.
-
-    Rows are ``cols.participant_ids``; windows are day numbers ``[start, end)``.
-    """
-    if convention is AccrualConvention.WEEKS_52_12:
-        return _weekly_quantities(cols, window_start, window_end, weights, hours_norm)
-    lo = int(window_start.min()) if len(window_start) else date(2000, 1, 1).toordinal()
-    hi = int(window_end.max()) if len(window_end) else lo + 1
-    months = month_starts_between(date.fromordinal(lo), date.fromordinal(max(hi, lo + 1)))
-    weight_num, wden = spell_weights(cols, weights, hours_norm)
-    weighted, window_days = accrual.month_day_matrix(
-        cols.row, cols.start, cols.end, weight_num, window_start, window_end, months, cols.n_rows
-    )
-    dim = np.diff(months)
-    num = np.zeros_like(weighted)
-    den = 0
-    for m in range(len(dim)):
-        col_num, den = accrual.accrue_months(
-            weighted[:, m : m + 1], window_days[:, m : m + 1], dim[m : m + 1], wden, convention
+    if missing_hours is None:
+        raise InvalidContract(
+            "weighing hours needs a rule for spells without hours (missing_hours)",
+            field="missing_hours",
+            rule="what a missing hours cell means is a term of the contract",
         )
-        num[:, m] = col_num
-    if den == 0:  # no months at all
-        den = wden * accrual.MONTH_DAYS_LCM
-    return MonthlyQuantities(num, int(den), months)
+    missing = norm if missing_hours is MissingHours.FULL_TIME else 0
+    h = np.asarray(hours).astype(np.int64)
+    weighted = np.where(h >= 0, np.minimum(h, norm), missing)
+    return status_num * weighted, den * norm
 
 
 def weekly_window(grid: WeeklyGrid, start: I64, end: I64) -> tuple[I64, I64]:
     """Week indices ``[ws, we)`` of the weeks whose Monday lies in ``[start, end)``."""
     first = grid.start.toordinal()
     return -((first - start) // 7), -((first - end) // 7)
-
-
-def _weekly_quantities(
-    cols: SpellColumns,
-    window_start: I64,
-    window_end: I64,
-    weights: Weights,
-    hours_norm: Decimal | None,
-) -> MonthlyQuantities:
-    if hours_norm is not None:
-        raise InvalidContract(
-            "hours weighting is defined for daily conventions; WEEKS_52_12 counts weeks",
-            field="hours_norm",
-            rule="WEEKS_52_12 takes status weights only",
-        )
-    lo, hi = int(window_start.min()), int(window_end.max())
-    grid = WeeklyGrid.covering(date.fromordinal(lo), date.fromordinal(max(hi, lo + 1)))
-    panel = Panel.from_columns(cols, grid, with_employer=False, clip=True)
-    ws, we = weekly_window(grid, window_start, window_end)
-    table, den = status_weight_table(weights)
-    # Each week is credited to the calendar month of its Monday.
-    mondays = grid.start.toordinal() + 7 * np.arange(grid.n_periods + 1, dtype=np.int64)
-    months = month_starts_between(
-        date.fromordinal(int(mondays[0])), date.fromordinal(int(mondays[-1]))
-    )
-    month_of_week = np.searchsorted(months, mondays[:-1], side="right") - 1
-    num = np.zeros((cols.n_rows, len(months) - 1), dtype=np.int64)
-    bounds = np.searchsorted(month_of_week, np.arange(len(months)), side="left")
-    for m in range(len(months) - 1):
-        w0, w1 = bounds[m], bounds[m + 1]
-        if w1 <= w0:
-            continue
-        weeks = accrual.employed_weeks(
-            panel.status, np.clip(ws, w0, w1), np.clip(we, w0, w1), table
-        )
-        num[:, m] = weeks
-    # WEEKS_52_12: months = weeks x 12/52 = weeks x 3/13.
-    return MonthlyQuantities(num * 3, 13 * den, months)
 
 
 def employment_months(
@@ -191,6 +117,7 @@ def employment_months(
     weights: Mapping[Any, Any] | Sequence[Any] | None = None,
     *,
     hours_norm: Decimal | int | str | None = None,
+    missing_hours: MissingHours | str | None = None,
 ) -> Fraction:
     """Employment months of one trajectory in ``[start, end)``, exactly.
 
@@ -208,6 +135,9 @@ def employment_months(
     hours_norm:
         Weekly full-time hours (e.g. 37): spells with hours count
         ``min(hours, norm) / norm``.
+    missing_hours:
+        With ``hours_norm``: what a spell without hours counts as
+        (``"full_time"`` or ``"not_counted"``).
 
     Notes
     -----
@@ -215,7 +145,8 @@ def employment_months(
     :math:`\\sum_m \\sum_d w_d / D_m` over the calendar months :math:`m`
     touched by the window, the days :math:`d` of the window in :math:`m`,
     the weight :math:`w_d` of the day's status and the days :math:`D_m` in
-    month :math:`m`.
+    month :math:`m`.  Under ``WEEKS_52_12`` it is the counted ISO weeks whose
+    Monday lies in the window, times 12/52.
 
     Examples
     --------
@@ -236,14 +167,44 @@ def employment_months(
             field="end",
             rule="a window [start, end) ends after it starts",
         )
+    conv = AccrualConvention(convention)
+    w = to_weights(weights)
     if end == start:
         return Fraction(0)
-    q = monthly_quantities(
-        spell_columns([trajectory]),
-        np.array([start.toordinal()], dtype=np.int64),
-        np.array([end.toordinal()], dtype=np.int64),
-        weights=to_weights(weights),
-        convention=AccrualConvention(convention),
-        hours_norm=None if hours_norm is None else Decimal(str(hours_norm)),
+    spells = trajectory.spells
+    status = np.array([int(s.status) for s in spells], dtype=np.int64)
+    s_start = np.array([s.start.toordinal() for s in spells], dtype=np.int64)
+    s_end = np.array(
+        [OPEN_END_DAY if s.end is None else s.end.toordinal() for s in spells], dtype=np.int64
     )
-    return q.total_of(0)
+    rows = np.zeros(len(spells), dtype=np.int64)
+    lo, hi = np.array([start.toordinal()]), np.array([end.toordinal()])
+    if conv is AccrualConvention.WEEKS_52_12:
+        if hours_norm is not None:
+            raise InvalidContract(
+                "hours weighting is defined for daily conventions; WEEKS_52_12 counts weeks",
+                field="hours_norm",
+                rule="WEEKS_52_12 takes status weights only",
+            )
+        table, wden = status_weight_table(w)
+        first = (s_start - WEEK_ZERO) // 7
+        last = (np.minimum(s_end, hi[0] + 7) - 1 - WEEK_ZERO) // 7 + 1
+        keep = last > first
+        rank = priority_rank(DEFAULT_PRIORITY).astype(np.int64)[status & 0xFF]
+        runs = core_runs.week_runs(rows[keep], first[keep], last[keep], rank[keep])
+        run_weight = table[status[keep][runs.spell] & 0xFF]
+        wk_lo = -((WEEK_ZERO - lo) // 7)
+        wk_hi = -((WEEK_ZERO - hi) // 7)
+        if wk_hi[0] <= wk_lo[0]:
+            return Fraction(0)
+        segments = np.array([wk_lo[0], wk_hi[0]])
+        _, _, weeks = core_runs.weeks_by_segment(runs, run_weight, wk_lo, wk_hi, segments, 1)
+        return Fraction(int(weeks.sum()) * 12, 52 * wden)
+    hours = np.array(
+        [-1 if s.hours is None else int(s.hours * HOURS_SCALE) for s in spells], dtype=np.int64
+    )
+    norm = None if hours_norm is None else Decimal(str(hours_norm))
+    rule = None if missing_hours is None else MissingHours(missing_hours)
+    weight, wden = spell_weight_numerators(status, hours, w, norm, rule)
+    items, den = month_items(rows, s_start, s_end, weight, wden, lo, hi, conv)
+    return Fraction(int(items.num.sum()), den)

@@ -59,7 +59,7 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-from impactbond.calendar import OPEN_END_DAY, MonthRounding, add_months
+from impactbond.calendar import OPEN_END_DAY, WEEK_ZERO, MonthRounding, add_months
 from impactbond.domain.contract import Contract, OnExit
 from impactbond.domain.outcome import Window
 from impactbond.errors import AmbiguousDate, SettlementError
@@ -69,9 +69,6 @@ __all__ = ["WEEK_ZERO", "Observation", "observe"]
 
 I64 = npt.NDArray[np.int64]
 
-#: The Monday that week 0 starts on (1 January 1900 was a Monday).
-WEEK_ZERO = date(1900, 1, 1).toordinal()
-assert date.fromordinal(WEEK_ZERO).isoweekday() == 1
 
 _ONE_DAY = timedelta(days=1)
 

@@ -11,9 +11,9 @@ A new outcome kind is one function decorated with ``@measurer(Kind)``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date
+from fractions import Fraction
 from typing import Any, TypeVar
 
 import attrs
@@ -22,7 +22,8 @@ import numpy.typing as npt
 
 from impactbond.calendar import OPEN_END_DAY, add_months
 from impactbond.core import runs as core_runs
-from impactbond.core.accrual import MONTH_DAYS_LCM, AccrualConvention
+from impactbond.core.accrual import AccrualConvention, month_items
+from impactbond.domain.measure import spell_weight_numerators, status_weight_table
 from impactbond.domain.outcome import (
     EmploymentMonths,
     JobStart,
@@ -104,6 +105,31 @@ class Measured:
     same_employer: BoolArray | None = None
     detail_den: int = 1
     """Denominator of ``items.detail["weighted"]`` (full-time day = ``detail_den``)."""
+
+    def total_of(self, row: int) -> Fraction:
+        """The exact quantity earned by one participant row."""
+        return Fraction(int(self.totals[row]), self.den)
+
+    # The items' columns, for reading one outcome's earned units directly.
+    @property
+    def row(self) -> I64:
+        return self.items.row
+
+    @property
+    def period_start(self) -> I64:
+        return self.items.period_start
+
+    @property
+    def period_end(self) -> I64:
+        return self.items.period_end
+
+    @property
+    def earned_on(self) -> I64:
+        return self.items.earned_on
+
+    @property
+    def num(self) -> I64:
+        return self.items.num
 
 
 def _sum_by_row(rows: I64, values: I64, n: int) -> I64:
@@ -187,16 +213,6 @@ def _status_table(weights: Weights) -> BoolArray:
     return table
 
 
-def _weight_table(weights: Weights) -> tuple[I64, int]:
-    den = 1
-    for _, w in weights:
-        den = math.lcm(den, w.denominator)
-    table = np.zeros(256, dtype=np.int64)
-    for status, w in weights:
-        table[int(status) & 0xFF] = w.numerator * (den // w.denominator)
-    return table, den
-
-
 # ----------------------------------------------------------------------------- registry
 
 M = TypeVar("M")
@@ -237,87 +253,40 @@ def _month_start(months: I64) -> I64:
     return months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64) + _EPOCH
 
 
-def _spell_weights(
-    ctx: MeasureContext, weights: Weights, outcome: EmploymentMonths | SelfSufficiency
-) -> tuple[I64, int]:
-    """Integer weight of every spell over one denominator (a full-time counted day = ``den``)."""
-    table, den = _weight_table(weights)
-    status_num = table[ctx.spell_status.astype(np.int64) & 0xFF]
-    norm_hours = getattr(outcome, "hours_norm", None)
-    if norm_hours is None:
-        return status_num, den
-    norm = int(norm_hours * HOURS_SCALE)
-    missing = norm if getattr(outcome, "missing_hours", None) is MissingHours.FULL_TIME else 0
-    hours = np.where(ctx.spell_hours >= 0, np.minimum(ctx.spell_hours, norm), missing)
-    return status_num * hours, den * norm
-
-
 def _daily_month_items(
     ctx: MeasureContext, outcome: EmploymentMonths | SelfSufficiency
 ) -> tuple[Items, int, int]:
     ws, we = ctx.window(outcome.window)
     mend = ctx.obs.measurement_end(we)
-    weight, wden = _spell_weights(ctx, outcome.weights, outcome)
-    # Spells cut to their row's measurement [ws, mend).
-    r = ctx.spell_row
-    lo = np.maximum(ctx.spell_start, ws[r])
-    hi = np.minimum(ctx.spell_end, mend[r])
-    keep = (hi > lo) & (weight > 0)
-    r, lo, hi, w = r[keep], lo[keep], hi[keep], weight[keep]
-    if len(r) == 0:
-        return Items.empty(), wden * MONTH_DAYS_LCM, wden
-    first = _month_index(lo)
-    last = _month_index(hi - 1)
-    pieces = last - first + 1
-    of = np.repeat(np.arange(len(r)), pieces)
-    offset = np.arange(len(of)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    month = first[of] + offset
-    m0 = _month_start(month)
-    m1 = _month_start(month + 1)
-    days = np.minimum(hi[of], m1) - np.maximum(lo[of], m0)
-    prow = r[of]
-    # Spells are sorted by row and start, so pieces are in (row, month) order: add neighbours.
-    change = np.r_[True, (prow[1:] != prow[:-1]) | (month[1:] != month[:-1])]
-    at = np.flatnonzero(change)
-    row, month, m0, m1 = prow[at], month[at], m0[at], m1[at]
-    weighted = np.add.reduceat(days * w[of], at)
-    p_start = np.maximum(m0, ws[row])
-    p_end = np.minimum(m1, mend[row])
-    window_days = p_end - p_start
-    month_days = m1 - m0
-    per_day = MONTH_DAYS_LCM // month_days
-    conv = outcome.convention
-    if conv is AccrualConvention.PRO_RATA_DAYS:
-        num = weighted * per_day
-    elif conv is AccrualConvention.DAYS_30:
-        num = weighted * (MONTH_DAYS_LCM // 30)
-    else:
-        if conv is AccrualConvention.ANY_DAY:
-            met = weighted > 0
-        elif conv is AccrualConvention.HALF_MONTH:
-            met = 2 * weighted >= wden * window_days
-        else:  # WHOLE_MONTHS: every measured day counted at full weight
-            met = weighted >= wden * window_days
-        num = np.where(met, window_days * per_day * wden, 0)
-    earned_on = p_end - 1
-    # EARNED_ON_LAST_DAY: a month's part is earned once the data cover its last day.
-    ok = ctx.obs.earned(earned_on) & (num > 0)
-    items = Items(
-        row[ok],
-        p_start[ok],
-        p_end[ok],
-        earned_on[ok],
-        num[ok],
-        {"weighted": weighted[ok], "days": window_days[ok], "month_days": month_days[ok]},
+    weight, wden = spell_weight_numerators(
+        ctx.spell_status,
+        ctx.spell_hours,
+        outcome.weights,
+        getattr(outcome, "hours_norm", None),
+        getattr(outcome, "missing_hours", None),
     )
-    return items, wden * MONTH_DAYS_LCM, wden
+    m, den = month_items(
+        ctx.spell_row, ctx.spell_start, ctx.spell_end, weight, wden, ws, mend, outcome.convention
+    )
+    earned_on = m.period_end - 1
+    # EARNED_ON_LAST_DAY: a month's part is earned once the data cover its last day.
+    ok = ctx.obs.earned(earned_on)
+    items = Items(
+        m.row[ok],
+        m.period_start[ok],
+        m.period_end[ok],
+        earned_on[ok],
+        m.num[ok],
+        {"weighted": m.weighted[ok], "days": m.days[ok], "month_days": m.month_days[ok]},
+    )
+    return items, den, wden
 
 
 def _weekly_month_items(
     ctx: MeasureContext, outcome: EmploymentMonths | SelfSufficiency
 ) -> tuple[Items, int, int]:
     """``WEEKS_52_12``: counted weeks, each credited to the month of its Monday, x 12/52."""
-    table, wden = _weight_table(outcome.weights)
+    table, wden = status_weight_table(outcome.weights)
     runs = ctx.runs()
     weight = table[ctx.run_status().astype(np.int64) & 0xFF]
     lo, hi, cstop, dstop = ctx.weekly_bounds(outcome.window)

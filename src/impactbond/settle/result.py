@@ -518,13 +518,66 @@ class Settlement:
         return h.hexdigest()
 
     def to_frame(self) -> Any:
-        """The lines as a pandas DataFrame (needs the ``pandas`` extra)."""
+        """The lines as a pandas DataFrame (needs the ``pandas`` extra).
+
+        The columns of :meth:`to_records`, built column by column: ids and
+        labels as text, dates as dates, ``quantity`` as an exact Fraction (and
+        ``quantity_float`` for plots), money as exact Decimals.
+        """
         try:
-            import pandas  # noqa: F401
+            import pandas as pd
         except ImportError as err:  # pragma: no cover - depends on the environment
             raise ImportError("to_frame() needs pandas: pip install 'impactbond[pandas]'") from err
-        frame = self.lines_table().to_pandas()
-        frame["quantity"] = frame["quantity_num"] / frame["quantity_den"]
+        from decimal import Decimal
+
+        from impactbond.money import minor_unit_digits
+
+        table = self.lines_table()
+        digits = -minor_unit_digits(self.currency)
+        ln = self.lines
+
+        def money(values: I64) -> list[Decimal]:
+            return [Decimal(int(v)).scaleb(digits) for v in values.tolist()]
+
+        cut_by = (
+            [
+                ",".join(self.contract.caps[c].id for c, _ in self.cuts.of_line(i)) or None
+                for i in range(len(ln))
+            ]
+            if len(self.cuts)
+            else [None] * len(ln)
+        )
+        frame = pd.DataFrame(
+            {
+                "participant_id": table.column("participant_id").to_pylist(),
+                "scenario": ln.scenario,
+                "cohort": table.column("cohort").to_pylist(),
+                "outcome": table.column("outcome").to_pylist(),
+                "rule": table.column("rule").to_pylist(),
+                "clause": table.column("clause").to_pylist(),
+                "period_start": table.column("period_start").to_pylist(),
+                "period_end": table.column("period_end").to_pylist(),
+                "earned_on": table.column("earned_on").to_pylist(),
+                "invoice_period": ln.invoice_period,
+                "invoice_period_start": table.column("invoice_period_start").to_pylist(),
+                "invoice_period_end": table.column("invoice_period_end").to_pylist(),
+                "due_on": table.column("due_on").to_pylist(),
+                "due": ln.due,
+                "quantity": [
+                    Fraction(int(n), int(d))
+                    for n, d in zip(ln.quantity_num.tolist(), ln.quantity_den.tolist(), strict=True)
+                ],
+                "quantity_float": ln.quantity_num / ln.quantity_den,
+                "unit_price": [
+                    _minor_fraction_to_decimal(Fraction(int(n), int(d)), self.currency)
+                    for n, d in zip(ln.price_num.tolist(), ln.price_den.tolist(), strict=True)
+                ],
+                "amount_before_caps": money(ln.amount_before_caps),
+                "amount": money(ln.amount),
+                "cut_by": cut_by,
+                "currency": self.currency,
+            }
+        )
         return frame
 
     # -- words ----------------------------------------------------------------------
