@@ -1,30 +1,131 @@
-"""``impactbond render``: a contract file as a readable document."""
+"""``impactbond render``: a contract file as its schedule (bilag), in HTML, Markdown or PDF."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from datetime import date
 from pathlib import Path
+from typing import Any
 
-__all__ = ["register"]
+from impactbond.errors import InvalidInput
+
+__all__ = ["register", "settle_inputs", "write_output"]
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
+
+
+def write_output(output: Path | None, data: str | bytes, inputs: list[Path]) -> None:
+    """Write ``data`` to ``output`` (stdout without one), never over one of the ``inputs``."""
+    if output is None:
+        if isinstance(data, bytes):
+            raise InvalidInput("binary output needs --output PATH", field="output")
+        sys.stdout.write(data)
+        return
+    target = output.resolve()
+    for source in inputs:
+        if source.exists() and (
+            target == source.resolve() or (target.exists() and target.samefile(source))
+        ):
+            raise InvalidInput(
+                f"refusing to write over the input file {source.name}",
+                field="output",
+                rule="--output names a new file, not an input",
+            )
+    if isinstance(data, bytes):
+        output.write_bytes(data)
+    else:
+        output.write_text(data, encoding="utf-8")
+
+
+def settle_inputs(contract_path: Path, spells: Path, participants: Path | None, as_of: date) -> Any:
+    """Read a contract and its register data and settle them (the one engine call of the
+    document commands ``render --settlement`` and ``report``)."""
+    from impactbond.cli._settle import _load_inputs
+    from impactbond.settle import settle
+
+    inputs = argparse.Namespace(contract=contract_path, spells=spells, participants=participants)
+    contract, people, trajectories = _load_inputs(inputs)
+    return settle(contract, people, trajectories, as_of=as_of)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
     from impactbond.io.contract_file import load_contract
-    from impactbond.render import render_html, render_markdown
+    from impactbond.render import SourceFile, render_html, render_markdown, render_pdf
 
     contract = load_contract(args.contract)
-    text = render_html(contract) if args.format == "html" else render_markdown(contract)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+    inputs = [args.contract]
+    settlement = None
+    if args.settlement is not None:
+        if args.as_of is None:
+            raise InvalidInput("--settlement needs --as-of DATE", field="as_of")
+        settlement = settle_inputs(args.contract, args.settlement, args.participants, args.as_of)
+        inputs += [args.settlement] + ([args.participants] if args.participants else [])
+    elif args.example or args.participants or args.as_of:
+        raise InvalidInput(
+            "--example, --participants and --as-of belong to --settlement SPELLS",
+            field="settlement",
+        )
+    options: dict[str, Any] = {
+        "language": args.language,
+        "source": SourceFile.of(args.contract),
+        "settlement": settlement,
+        "examples": args.example or None,
+    }
+    data: str | bytes
+    if args.format == "pdf":
+        data = render_pdf(contract, **options)
+    elif args.format == "html":
+        data = render_html(contract, **options)
     else:
-        print(text)
+        data = render_markdown(contract, **options)
+    write_output(args.output, data, inputs)
     return 0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``render``."""
-    rd = sub.add_parser("render", help="render a contract file as a readable document")
-    rd.add_argument("contract", type=Path)
-    rd.add_argument("--format", choices=["markdown", "html"], default="markdown")
+    rd = sub.add_parser(
+        "render",
+        help="render a contract file as its schedule (bilag): HTML, Markdown or PDF",
+        description=(
+            "The contract as the schedule a lawyer attaches to it: both languages, the "
+            "Definitions, every clause, parties, version, effective date, the file's sha256, "
+            "the change log and the order of precedence; with --settlement, an annex of worked "
+            "examples."
+        ),
+    )
+    rd.add_argument("contract", type=Path, help="contract file (TOML)")
+    rd.add_argument(
+        "--language",
+        choices=["da", "en"],
+        default="da",
+        help="the language shown first; the other stands beside it (default: da)",
+    )
+    rd.add_argument(
+        "--format",
+        choices=["markdown", "html", "pdf"],
+        default="markdown",
+        help="pdf needs the 'pdf' extra (WeasyPrint) and --output",
+    )
     rd.add_argument("--output", "-o", type=Path, help="write to this file instead of stdout")
+    rd.add_argument(
+        "--settlement",
+        type=Path,
+        metavar="SPELLS",
+        help="spells CSV to settle for the annex of worked examples",
+    )
+    rd.add_argument("--participants", type=Path, help="participants CSV (with --settlement)")
+    rd.add_argument("--as-of", type=_date, help="evaluation date of the settlement (YYYY-MM-DD)")
+    rd.add_argument(
+        "--example",
+        action="append",
+        metavar="ID",
+        help="a participant of the annex (repeat; default: one per cohort)",
+    )
     rd.set_defaults(func=_cmd_render)

@@ -259,6 +259,15 @@ def _change_log_errors(contract: Contract, clause_ids: set[str]) -> list[ImpactB
     return errors
 
 
+def _language(_: Any, attribute: attrs.Attribute[str], value: Any) -> None:
+    if value not in ("da", "en"):
+        raise InvalidContract(
+            f"the governing language is da or en, not {value!r}",
+            field=attribute.name,
+            rule="da or en",
+        )
+
+
 @attrs.frozen
 class Contract:
     """A social impact bond contract as data.
@@ -308,6 +317,8 @@ class Contract:
         factory=tuple, converter=tuple, validator=v.deep_iterable(v.instance_of(Amendment))
     )
     """The change log, oldest version first; the last entry is this version."""
+    governing_language: str = attrs.field(default="da", validator=_language)
+    """Where the Danish and the English text differ, the text in this language prevails."""
 
     def __attrs_post_init__(self) -> None:
         errors = _collect(self)

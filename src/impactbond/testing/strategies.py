@@ -416,7 +416,7 @@ def change_logs(
     log = []
     for i in range(n):
         day += timedelta(days=draw(st.integers(0, 400)))
-        cited = draw(
+        cited: Any = draw(
             st.lists(st.sampled_from(clause_ids), unique=True) if clause_ids else st.just([])
         )
         log.append(
@@ -425,7 +425,7 @@ def change_logs(
                 day,
                 draw(st.text(max_size=40)),
                 draw(st.text(max_size=40)),
-                tuple(cited),
+                cited,
             )
         )
     return tuple(log)
@@ -466,7 +466,7 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
         draw(caps(c, rule_ids, cohort_labels, cur, clause_ref)) for c in cap_ids
     ]
     texts: list[Any] = [draw(clauses(c)) for c in clause_ids]
-    log = draw(change_logs(clause_ids))
+    log: Any = draw(change_logs(clause_ids))
     return Contract(
         id=draw(names),
         title=draw(st.text(max_size=40)),
