@@ -70,8 +70,8 @@ from impactbond.status import CodeTable, Status
 
 __all__ = [
     "AccrualConvention",
-    "Amendment",
     "ActivityFee",
+    "Amendment",
     "BenefitSaving",
     "Cap",
     "CapScope",
