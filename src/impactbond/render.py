@@ -94,6 +94,7 @@ __all__ = [
     "contract_html",
     "describe_outcome",
     "describe_outcome_da",
+    "quantity_text",
     "render_html",
     "render_markdown",
     "render_pdf",
