@@ -157,6 +157,7 @@ def _svg(ax: Any, title: str) -> str:
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg") :]
+    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
     # A title for screen readers, and sizes that scale with the page.
     svg = re.sub(r'<svg([^>]*?) width="[^"]*" height="[^"]*"', r'<svg\1 width="100%"', svg, count=1)
     return svg.replace(">", f' role="img" aria-label="{html.escape(title, quote=True)}">', 1)
