@@ -28,6 +28,20 @@ def _html(frame: Any) -> str:
     import pandas as pd
 
     styler = frame.style.format(_number, na_rep="")
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    numeric += [
+        c for c in frame.columns
+        if frame[c].dtype == object and len(frame[c]) and all(
+            isinstance(x, numbers.Number) and not isinstance(x, bool) for x in frame[c]
+        )
+    ]
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+        styler = styler.set_table_styles(
+            [{"selector": f"th.col_heading.col{list(frame.columns).index(c)}",
+              "props": [("text-align", "right")]} for c in numeric],
+            overwrite=False,
+        )
     if isinstance(frame.index, pd.RangeIndex):
         styler = styler.hide(axis="index")
     styler = styler.set_table_attributes('class="dataframe impactbond-table"')
