@@ -1680,6 +1680,8 @@ def render_html(
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "style-src 'unsafe-inline'\">\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{esc(doc.title)}</title>\n<style>{_CSS}{root}</style>\n</head>\n<body>\n"
         + "\n".join(body)
