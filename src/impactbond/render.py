@@ -1652,7 +1652,7 @@ def render_html(
     >>> page = render_html(contract, language="en")
     >>> '<h4 id="clause-6.1">6.1 Price per month in employment' in page
     True
-    >>> "counter(pages)" in page and "http" not in page.replace("http://www.w3.org", "")
+    >>> "counter(pages)" in page and "://" not in page
     True
     """
     _check_language(language)

@@ -288,7 +288,8 @@ def test_html_escapes_everything_from_the_contract(contract: ib.Contract) -> Non
     assert "<script" not in page and "<b>" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; &amp; co" in page
     assert "Months &lt;b&gt;in&lt;/b&gt; work &amp; more." in page
-    assert "<style>" in page and "http" not in page  # self-contained, loads nothing
+    assert "<style>" in page and "://" not in page  # self-contained, loads nothing
+    assert "default-src 'none'" in page  # and the browser is told to load nothing
     # The title also heads each printed page: inside CSS it is escaped there too.
     style = page[page.index("<style>") + len("<style>") : page.index("</style>")]
     assert "<" not in style and "\\3c " in style
