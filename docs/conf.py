@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import impactbond
@@ -22,14 +23,18 @@ author = "impactbond developers"
 copyright = "impactbond developers"
 version = release = impactbond.__version__
 
+sys.path.insert(0, str(DOCS / "_ext"))
+
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
-    "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
+    "mathml",
 ]
-# No intersphinx: the build runs without network.
+# No intersphinx and no CDN: the build runs without network, and the pages work offline.
+# Formulas are MathML written at build time (docs/_ext/mathml.py), not MathJax from a CDN.
+html_math_renderer = "mathml"
 
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb_checkpoints", "README.md"]
 templates_path: list[str] = []
@@ -37,6 +42,8 @@ html_static_path = ["_static"]
 html_css_files = ["custom.css"]
 html_theme = "furo"
 html_title = f"impactbond {release}"
+# The rendered Nyborg schedule and report (written below) sit at the site's root.
+html_extra_path = ["_generated"]
 
 nitpicky = False
 # The notebooks are included as documents, not referenced by path.
@@ -52,6 +59,9 @@ nb_execution_show_tb = True
 nb_merge_streams = True
 nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
 nb_kernel_rgx_aliases = {".*": "python3"}
+# Tables of numbers with thousands separators and without pandas' row numbers
+# (docs/_ipython/profile_default/startup/00-tables.py runs in every page's kernel).
+os.environ["IPYTHONDIR"] = str(DOCS / "_ipython")
 
 # -- autodoc --------------------------------------------------------------------
 autodoc_default_options = {
@@ -78,3 +88,28 @@ for _nb in sorted(_NOTEBOOKS_IN.glob("*.ipynb")):
     _target = _NOTEBOOKS_OUT / _nb.name
     if not _target.exists() or _target.read_bytes() != _nb.read_bytes():
         shutil.copy2(_nb, _target)
+
+
+# -- documents generated from the Nyborg example ----------------------------------------
+# The contract schedule (bilag) in both language orders and the settlement report,
+# written by the library itself at every build and linked from the lawyers' guide.
+_GENERATED = DOCS / "_generated"
+_GENERATED.mkdir(exist_ok=True)
+
+
+def _generate_documents() -> None:
+    from impactbond.cli import main
+
+    paths = impactbond.examples.nyborg_paths()
+    data = ["--settlement", str(paths.spells), "--participants", str(paths.participants),
+            "--as-of", "2026-07-01", "--example", "agnes", "--example", "karina"]
+    for language in ("da", "en"):
+        out = _GENERATED / f"nyborg-schedule-{language}.html"
+        assert main(["render", str(paths.contract), "--format", "html", "--language", language,
+                     "-o", str(out), *data]) == 0
+    out = _GENERATED / "nyborg-report.html"
+    assert main(["report", str(paths.contract), str(paths.spells), "--participants",
+                 str(paths.participants), "--as-of", "2026-07-01", "-o", str(out)]) == 0
+
+
+_generate_documents()

@@ -272,8 +272,9 @@ PRICING = [
 What should a municipality pay per month in employment, and where should the
 per-citizen cap sit? This notebook sweeps both over a small grid on the
 Nyborg cohort (20 settlements), with `attrs.evolve` on the contract, and
-plots what the payer pays against the investor's outcome income relative to
-an assumed up-front investment. All amounts are illustrative.""",
+shows what the payer pays, what the caps cut and how many citizens reach the
+cap; then the payer's net saving against the investor's return. All amounts
+are illustrative.""",
     ),
     (
         "code",
@@ -282,6 +283,7 @@ from fractions import Fraction
 
 import attrs
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 import impactbond as ib
@@ -321,13 +323,13 @@ rows = []
 for price in prices:
     for cap in caps:
         s = ib.settle(priced(price, cap), participants, trajectories, as_of=AS_OF)
-        months = s.quantity("employment_months")
+        at_cap = {r["participant_id"] for r in s.to_records()
+                  if r["cut_by"] == "cap_per_participant" and r["amount"] != r["amount_before_caps"]}
         rows.append({
             "price": price, "cap": cap,
             "payer_total": float(s.accrued_total.amount),
             "capped": float(s.capped_total.amount),
-            "per_month": float(s.accrued_total.amount) / float(months),
-            "multiple": float(s.accrued_total.amount / INVESTMENT.amount),
+            "citizens_at_cap": len(at_cap),
         })
 grid = pd.DataFrame(rows)
 assert len(grid) == 20
@@ -355,42 +357,57 @@ grid.pivot(index="price", columns="cap", values="capped").round(0)""",
     ),
     (
         "md",
-        """## Payer's total against the investor's outcome income
+        """## What the payer pays, what the caps cut, who reaches the cap
 
-Each point is one contract. The x-axis is what the municipality pays for the
-cohort's outcomes to date; the y-axis the same money as the investor's
-outcome income per krone invested (money multiple, before costs). The cap
-flattens the top prices: above it, a dearer month buys the investor nothing.""",
+Each line is one cap per citizen, each point one price per employment month.
+Left: the payer's total to date rises with the price until the cap per
+citizen binds; a lower cap binds sooner. Middle: the money the caps cut, the
+other side of the same bend. Right: how many citizens' payments reach their
+cap, which is what makes the bend: each of them is paid the cap, whatever the
+price.""",
     ),
     (
         "code",
-        """fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+        """from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+thousands = FuncFormatter(lambda x, _: f"{x:,.0f}")
+fig, (left, middle, right) = plt.subplots(1, 3, figsize=(13, 4.2), layout="constrained")
 for i, cap in enumerate(caps):
     part = grid[grid.cap == cap]
-    left.plot(part.payer_total / 1e6, part.multiple, marker="o", color=f"C{i}",
-              label=f"cap DKK {cap:,}")
-    for _, row in part.iterrows():
-        if cap == caps[-1]:
-            left.annotate(f"{row.price:,}", (row.payer_total / 1e6, row.multiple),
-                          textcoords="offset points", xytext=(4, -10), fontsize="small")
-    right.plot(part.price, part.per_month, marker="o", color=f"C{i}", label=f"cap DKK {cap:,}")
-left.axhline(1, color="0.5", linestyle=":", linewidth=1)
-left.set_xlabel("payer's total to date (DKK million)")
-left.set_ylabel("investor's outcome income / investment")
-left.set_title("Payer's total vs investor's multiple (labels: price per month)")
+    label = f"cap DKK {cap:,}"
+    left.plot(part.price, part.payer_total, marker="o", color=f"C{i}", label=label)
+    middle.plot(part.price, part.capped, marker="o", color=f"C{i}", label=label)
+    right.plot(part.price, part.citizens_at_cap, marker="o", color=f"C{i}", label=label)
+for ax in (left, middle, right):
+    ax.set_xlabel("price per employment month, sick-listed (DKK)")
+    ax.xaxis.set_major_formatter(thousands)
+left.yaxis.set_major_formatter(thousands)
+middle.yaxis.set_major_formatter(thousands)
+right.yaxis.set_major_locator(MaxNLocator(integer=True))
+left.set_ylabel("payer's total to date (DKK)")
+left.set_title("What the payer pays")
+middle.set_ylabel("cut by the caps (DKK)")
+middle.set_title("What the caps cut")
+right.set_ylabel("citizens paid the cap")
+right.set_title("Who reaches the cap")
 left.legend(fontsize="small")
-right.plot(prices, prices, color="0.6", linestyle="--", linewidth=1, label="price per month")
-right.set_xlabel("price per employment month, sick-listed (DKK)")
-right.set_ylabel("payer's cost per employment month (DKK)")
-right.set_title("All payments per month achieved")
-right.legend(fontsize="small")
-assert len(left.lines) == len(caps) + 1 and len(right.lines) == len(caps) + 1
+# The panels tell different things: the total rises, the cuts rise, and the count of
+# citizens at the cap is a whole number that never falls as the price rises.
+for cap in caps:
+    part = grid[grid.cap == cap]
+    assert (np.diff(part.payer_total) > 0).all()
+    assert (np.diff(part.capped) >= 0).all() and (np.diff(part.citizens_at_cap) >= 0).all()
+lowest, highest = grid[grid.cap == caps[0]], grid[grid.cap == caps[-1]]
+assert (lowest.citizens_at_cap.to_numpy() >= highest.citizens_at_cap.to_numpy()).all()
+assert (grid.citizens_at_cap > 0).any() and (grid.citizens_at_cap < len(participants)).all()
+assert all(len(ax.lines) == len(caps) for ax in (left, middle, right))
 plt.show()""",
     ),
     (
         "md",
-        """The payer's cost per month achieved lies above the price per month: it
-also carries the retention payments, progression steps and target bonuses.""",
+        """Where no citizen reaches the cap, a dearer month buys the investor a
+proportionally larger payment; once citizens reach it, their payments stop
+growing, and the payer's total bends.""",
     ),
     (
         "md",
@@ -449,6 +466,7 @@ for i, cap in enumerate(caps):
             label=f"cap DKK {cap:,}")
 ax.axhline(0, color="0.5", linestyle=":", linewidth=1)
 ax.axvline(0, color="0.5", linestyle=":", linewidth=1)
+ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.1f}"))
 ax.set_xlabel("payer's net saving to date (DKK million, illustrative saving per month)")
 ax.set_ylabel("investor's return to date (XIRR, % a year)")
 ax.set_title("Each point a price per month: what one side gains, the other pays")

@@ -13,7 +13,14 @@ from impactbond import examples, finance
 from impactbond._version import __version__
 from impactbond.calendar import MonthlyGrid, MonthRounding, WeeklyGrid, add_months
 from impactbond.core.accrual import AccrualConvention
-from impactbond.domain.contract import Clause, CohortTerms, Contract, OnExit, Parties
+from impactbond.domain.contract import (
+    Amendment,
+    Clause,
+    CohortTerms,
+    Contract,
+    OnExit,
+    Parties,
+)
 from impactbond.domain.definitions import Definition, definitions
 from impactbond.domain.measure import employment_months
 from impactbond.domain.outcome import (
@@ -64,6 +71,7 @@ from impactbond.status import CodeTable, Status
 __all__ = [
     "AccrualConvention",
     "ActivityFee",
+    "Amendment",
     "BenefitSaving",
     "Cap",
     "CapScope",

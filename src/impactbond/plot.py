@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "cashflows",
+    "censoring_marks",
     "cumulative_months",
     "job_spell_survival",
     "job_spell_survival_of",
@@ -90,6 +91,30 @@ def _dates(day_numbers: npt.ArrayLike) -> npt.NDArray[np.float64]:
     date2num: Any = dates.date2num  # untyped in matplotlib's stubs
     days = np.asarray(day_numbers, dtype=np.int64) - _EPOCH
     return np.asarray(date2num(days.astype("datetime64[D]")), dtype=np.float64)
+
+
+def _thousands(axis: Any, decimals: int = 0) -> None:
+    """Tick labels with thousands separators: ``1,250,000``."""
+    from matplotlib.ticker import FuncFormatter
+
+    axis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.{decimals}f}"))
+
+
+def _evaluation_date(ax: Axes, as_of: date) -> None:
+    """A dotted vertical line at ``as_of``, labelled with the date at the top of the axes."""
+    x = float(_dates([as_of.toordinal()])[0])
+    ax.axvline(x, color="0.5", linestyle=":")
+    ax.annotate(
+        f"evaluation date {as_of.isoformat()}",
+        (x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(-3, -3),
+        textcoords="offset points",
+        ha="right",
+        va="top",
+        fontsize="small",
+        color="0.3",
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -147,8 +172,9 @@ def cumulative_months(
                 linewidth=1,
                 label=f"{terms.label}: target {float(achievement.target):g}",
             )
-    ax.axvline(float(_dates([settlement.as_of.toordinal()])[0]), color="0.5", linestyle=":")
+    _evaluation_date(ax, settlement.as_of)
     ax.xaxis_date()
+    _thousands(ax.yaxis)
     ax.set_xlabel("date earned")
     ax.set_ylabel("cumulative quantity (months)")
     ax.set_title(f"Accrued against target, by cohort (as of {settlement.as_of})")
@@ -280,6 +306,25 @@ def job_spell_survival(
     )
 
 
+def censoring_marks(km: KaplanMeier) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """The times at which spells were censored and the curve's level there.
+
+    At each time of the timeline, those at risk who neither ended nor are
+    still at risk at the next time were censored (no late entry).
+
+    >>> from impactbond.core.retention import kaplan_meier
+    >>> km = kaplan_meier([1, 2, 2, 3, 4], [True, True, False, True, False])
+    >>> times, levels = censoring_marks(km)
+    >>> times.tolist(), levels.round(12).tolist()
+    ([2.0, 4.0], [0.6, 0.3])
+    """
+    at_risk = km.at_risk.astype(np.int64)
+    following = np.r_[at_risk[1:], 0]
+    censored = at_risk - km.events - following
+    hit = censored > 0
+    return km.timeline[hit].astype(np.float64), km.survival[hit].astype(np.float64)
+
+
 def retention_curve(
     curve: KaplanMeier | Settlement,
     ax: Axes | None = None,
@@ -288,6 +333,7 @@ def retention_curve(
     by_cohort: bool = True,
     band: bool = True,
     horizon_weeks: int | None = None,
+    censoring: bool = False,
 ) -> Axes:
     """Kaplan-Meier retention curve(s) with their pointwise confidence band.
 
@@ -306,6 +352,8 @@ def retention_curve(
         Shade the ``1 - alpha`` confidence band.
     horizon_weeks:
         Draw a dotted vertical line at this horizon.
+    censoring:
+        Mark with ``+`` the times at which spells still running were censored.
 
     Returns
     -------
@@ -344,15 +392,31 @@ def retention_curve(
             ax.fill_between(
                 km.timeline, km.ci_lower, km.ci_upper, step="post", color=color, alpha=0.2
             )
+        if censoring:
+            times, levels = censoring_marks(km)
+            if len(times):
+                ax.plot(
+                    times,
+                    levels,
+                    linestyle="none",
+                    marker="+",
+                    color=color,
+                    markersize=7,
+                    label="_censored",
+                )
         level = round(100 * (1 - km.alpha))
     if horizon_weeks is not None:
         ax.axvline(horizon_weeks, color="0.4", linestyle=":", linewidth=1)
         ax.annotate(
             f"horizon {horizon_weeks} weeks",
-            (horizon_weeks, 1.02),
+            (horizon_weeks, 0.02),
             xycoords=("data", "axes fraction"),
-            ha="center",
+            xytext=(3, 0),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
             fontsize="small",
+            color="0.3",
         )
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("weeks since job start")
@@ -414,6 +478,7 @@ def payments_by_period(settlement: Settlement, ax: Axes | None = None) -> Axes:
                 bar.set_alpha(0.6)
         bottom += heights
     ax.set_xticks(x, labels, rotation=45, ha="right")
+    _thousands(ax.yaxis)
     ax.set_xlabel("invoice period (start month); hatched: not yet due")
     ax.set_ylabel(f"earned ({contract.currency})")
     ax.set_title(f"Payments by invoice period (as of {settlement.as_of})")
@@ -447,8 +512,9 @@ def cashflows(settlement: Settlement, ax: Axes | None = None, *, payer_view: boo
             bar.set_hatch("//")
             bar.set_alpha(0.5)
     ax.plot(when, np.cumsum(amounts), color="C3", marker="o", markersize=3, label="cumulative")
-    ax.axvline(float(_dates([settlement.as_of.toordinal()])[0]), color="0.5", linestyle=":")
+    _evaluation_date(ax, settlement.as_of)
     ax.xaxis_date()
+    _thousands(ax.yaxis)
     ax.axhline(0, color="0.3", linewidth=0.6)
     who = "outcome payer" if payer_view else "investor"
     ax.set_ylabel(f"{settlement.contract.currency} ({who}'s view)")
@@ -478,6 +544,7 @@ def party_cashflows(flows: CashFlows, ax: Axes | None = None) -> Axes:
         running = np.cumsum([float(amounts[i].amount) for i in order])
         ax.step([days[i] for i in order], running, where="post", label=party)
     ax.axhline(0, color="0.5", linewidth=0.8)
+    _thousands(ax.yaxis)
     ax.set_ylabel(f"cumulative cash flow ({flows.currency})")
     ax.set_title("Cash flows per party (received +, paid -)")
     ax.legend(fontsize="small")

@@ -191,7 +191,7 @@ def test_toml_syntax_error_names_the_line() -> None:
         ),
         ('kind = "job_start"', 'kind = "jobstart"', "outcomes[1].kind", "5.2"),
         ('id = "cap_contract"', "id = 7", "caps[1].id", "7.2"),
-        ('title = "Job start"', "title = 5", "clauses[6].title", "5.2"),
+        ('title = "Job start"', "title = 5", "clauses[8].title", "5.2"),
         ("invoice_months = 3", "invoice_months = 3\ninvoice_day = 1", "schedule.invoice_day", None),
         ('target = "50"\nclause', 'target = "fifty"\nclause', "cohorts[1].target", "2.2"),
         (

@@ -6,7 +6,8 @@
     impactbond settle CONTRACT SPELLS [--participants PEOPLE] [--events EVENTS] --as-of DATE
     impactbond explain CONTRACT SPELLS [--participants PEOPLE] --as-of DATE --participant ID
     impactbond validate CONTRACT [SPELLS [--participants PEOPLE] [--events EVENTS]]
-    impactbond render CONTRACT [--format markdown|html]
+    impactbond render CONTRACT [--language da|en] [--format markdown|html|pdf] [--settlement SPELLS]
+    impactbond report CONTRACT SPELLS [--participants PEOPLE] --as-of DATE --output report.html
     impactbond statuses [--format text|markdown|csv|json]
     impactbond export indigo CONTRACT [--settlement RESULTS.json]
 
@@ -30,7 +31,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from impactbond._version import __version__
-from impactbond.cli import _export, _render, _settle, _statuses, _validate
+from impactbond.cli import _export, _render, _report, _settle, _statuses, _validate
 from impactbond.cli._common import CommandLineError
 from impactbond.cli._settle import NYBORG_AS_OF
 from impactbond.domain.participant import withhold_cpr
@@ -46,6 +47,7 @@ COMMANDS: tuple[Register, ...] = (
     _settle.register,
     _validate.register,
     _render.register,
+    _report.register,
     _statuses.register,
     _export.register,
 )
@@ -113,12 +115,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except (ImpactBondError, CommandLineError) as err:
         status = exit_status(err)
-        _report(f"error: {err}")
+        _say(f"error: {err}")
         return status
     except Exception as err:  # a bug: one line, no traceback, no data
         if os.environ.get("IMPACTBOND_TRACEBACK"):
             raise
-        _report(
+        _say(
             f"internal error ({type(err).__name__}): this is a bug in impactbond "
             f"{__version__}, not in your input; please report it with the command you ran "
             "(IMPACTBOND_TRACEBACK=1 shows the traceback)"
@@ -126,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return INTERNAL
 
 
-def _report(text: str) -> None:
+def _say(text: str) -> None:
     # Errors never echo an identifier shaped like a CPR number, whatever raised them.
     with contextlib.suppress(BrokenPipeError, OSError):
         print(printable(withhold_cpr(text)), file=sys.stderr)

@@ -55,10 +55,14 @@ def add_output(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def emit(args: argparse.Namespace, text: str, *, inputs: Sequence[Path | None] = ()) -> None:
-    """Write ``text`` to ``--output`` (never over an input) or to standard output."""
+def emit(
+    args: argparse.Namespace, text: str | bytes, *, inputs: Sequence[Path | None] = ()
+) -> None:
+    """Write ``text`` (or bytes) to ``--output`` (never over an input) or to standard output."""
     target: Path | None = getattr(args, "output", None)
     if target is None:
+        if isinstance(text, bytes):
+            raise CommandLineError("binary output (a PDF) needs --output PATH")
         out = sys.stdout
         out.write(printable(text) if out.isatty() else text)
         if not text.endswith("\n"):
@@ -78,8 +82,12 @@ def emit(args: argparse.Namespace, text: str, *, inputs: Sequence[Path | None] =
         raise CommandLineError(f"--output {printable(str(target))} is not a regular file")
     fd, temp = tempfile.mkstemp(dir=directory, prefix=".impactbond-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                handle.write(text)
         os.replace(temp, target)
     except BaseException:
         with contextlib.suppress(OSError):

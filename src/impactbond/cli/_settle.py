@@ -30,12 +30,13 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not an ISO date (YYYY-MM-DD)") from None
 
 
-def settle_tables(contract: Any, tables: Any, *, as_of: date) -> Any:
+def settle_tables(
+    contract: Any, tables: Any, *, as_of: date, data_until: date | None = None
+) -> Any:
     """The one place the command line asks the engine for a settlement of read tables."""
     from impactbond.settle import settle
 
-    people, trajectories, events = tables.to_objects()
-    return settle(contract, people, trajectories, as_of=as_of, events=events or None)
+    return settle(contract, tables.to_register(), as_of=as_of, data_until=data_until)
 
 
 def _formatted(settlement: Any, args: argparse.Namespace) -> str:
@@ -58,7 +59,9 @@ def _settled(args: argparse.Namespace) -> Any:
         tables = read_register_args(args)
         bar.start(tables.participant_count)
         bar.step("settling")
-        settlement = settle_tables(contract, tables, as_of=args.as_of)
+        settlement = settle_tables(
+            contract, tables, as_of=args.as_of, data_until=getattr(args, "data_until", None)
+        )
         bar.step("writing")
     return settlement
 
@@ -103,6 +106,11 @@ def _inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("contract", type=Path, help="contract file (TOML)")
     add_register_inputs(p)
     p.add_argument("--as-of", type=_date, required=True, help="evaluation date (YYYY-MM-DD)")
+    p.add_argument(
+        "--data-until",
+        type=_date,
+        help="the last day the register data cover (default: the day before --as-of)",
+    )
     add_output(p)
 
 

@@ -8,6 +8,7 @@ every problem at once.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable
 from datetime import date, timedelta
 from fractions import Fraction
@@ -36,7 +37,7 @@ from impactbond.errors import AmbiguousDate, ImpactBondError, InvalidContract
 from impactbond.money import Money, Rounding, RoundingStage
 from impactbond.status import Status
 
-__all__ = ["Clause", "CohortTerms", "Contract", "OnExit", "Parties"]
+__all__ = ["Amendment", "Clause", "CohortTerms", "Contract", "OnExit", "Parties"]
 
 
 class OnExit(enum.Enum):
@@ -68,6 +69,30 @@ class Clause:
     title: str = attrs.field(validator=v.instance_of(str))
     text: str = attrs.field(validator=v.instance_of(str))
     text_da: str = attrs.field(default="", validator=v.instance_of(str))
+    title_da: str = attrs.field(default="", validator=v.instance_of(str))
+    """The title in Danish (the rendered schedule shows it beside the English one)."""
+
+
+@attrs.frozen
+class Amendment:
+    """One entry of the contract's change log: a version, when it takes effect, what changed.
+
+    The change log lists every version, oldest first; the last entry is the
+    contract's current ``version`` and ``effective_date``.  ``clauses`` names
+    the clauses the version changed (they must exist).
+    """
+
+    version: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
+    effective: date = attrs.field(validator=v.instance_of(date))
+    """The first day the version applies."""
+    summary: str = attrs.field(validator=v.instance_of(str))
+    """What changed, in English."""
+    summary_da: str = attrs.field(default="", validator=v.instance_of(str))
+    """What changed, in Danish."""
+    clauses: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=tuple, validator=v.deep_iterable(v.instance_of(str))
+    )
+    """The clauses the version changed."""
 
 
 def _statuses(value: Iterable[Any] | None) -> tuple[Status, ...]:
@@ -178,6 +203,7 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                 clause=clause or None,
                 rule="one contract, one currency",
             )
+    errors += _change_log_errors(contract, clause_ids)
     if clause_ids:
         parts: list[tuple[str, str]] = [(o.id, o.clause) for o in contract.outcomes]
         parts += [(r.id, r.clause) for r in contract.payment_rules]
@@ -212,6 +238,60 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                 )
             )
     return errors
+
+
+def _change_log_errors(contract: Contract, clause_ids: set[str]) -> list[ImpactBondError]:
+    errors: list[ImpactBondError] = []
+    log = contract.amendments
+    versions = [a.version for a in log]
+    dupes = sorted({x for x in versions if versions.count(x) > 1})
+    if dupes:
+        errors.append(
+            InvalidContract(
+                f"amendment versions are not unique: {', '.join(dupes)}", field="amendments"
+            )
+        )
+    for before, after in itertools.pairwise(log):
+        if after.effective < before.effective:
+            errors.append(
+                InvalidContract(
+                    f"version {after.version} takes effect on {after.effective}, before version "
+                    f"{before.version} ({before.effective}): list the change log oldest first",
+                    field="amendments",
+                    rule="the change log is in the order of the versions",
+                )
+            )
+    if log and (log[-1].version, log[-1].effective) != (contract.version, contract.effective_date):
+        errors.append(
+            InvalidContract(
+                f"the last entry of the change log is version {log[-1].version} of "
+                f"{log[-1].effective}, but the contract is version {contract.version or '(none)'} "
+                f"of {contract.effective_date or '(no date)'}",
+                field="version",
+                rule="the change log ends with the current version",
+            )
+        )
+    for a in log:
+        unknown = [c for c in a.clauses if c not in clause_ids]
+        if unknown:
+            errors.append(
+                InvalidContract(
+                    f"version {a.version} names clauses the contract does not have: "
+                    f"{', '.join(unknown)}",
+                    field="amendments",
+                    clause=unknown[0],
+                )
+            )
+    return errors
+
+
+def _language(_: Any, attribute: attrs.Attribute[str], value: Any) -> None:
+    if value not in ("da", "en"):
+        raise InvalidContract(
+            f"the governing language is da or en, not {value!r}",
+            field=attribute.name,
+            rule="da or en",
+        )
 
 
 @attrs.frozen
@@ -253,6 +333,18 @@ class Contract:
         default=0, validator=v.and_(v.instance_of(int), v.ge(0))
     )
     """Months after the term's last day in which outcomes are still measured and earned."""
+    version: str = attrs.field(default="", validator=v.instance_of(str))
+    """The version of the contract (``"2"``, ``"2.1"``); the schedule and the change log name it."""
+    effective_date: date | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(date))
+    )
+    """The first day this version of the contract applies."""
+    amendments: tuple[Amendment, ...] = attrs.field(
+        factory=tuple, converter=tuple, validator=v.deep_iterable(v.instance_of(Amendment))
+    )
+    """The change log, oldest version first; the last entry is this version."""
+    governing_language: str = attrs.field(default="da", validator=_language)
+    """Where the Danish and the English text differ, the text in this language prevails."""
 
     def __attrs_post_init__(self) -> None:
         errors = _collect(self)

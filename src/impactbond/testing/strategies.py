@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 
 from impactbond.calendar import DayCount, MonthRounding
 from impactbond.core.accrual import AccrualConvention
-from impactbond.domain.contract import Clause, CohortTerms, Contract, Parties
+from impactbond.domain.contract import Amendment, Clause, CohortTerms, Contract, Parties
 from impactbond.domain.outcome import (
     EmploymentMonths,
     JobStart,
@@ -74,6 +74,7 @@ from impactbond.status import Status
 
 __all__ = [
     "caps",
+    "change_logs",
     "clauses",
     "cohort_terms",
     "contracts",
@@ -459,8 +460,38 @@ def cohort_terms(
 def clauses(clause_id: str) -> Strategy[Clause]:
     """A clause with any text (English and Danish)."""
     return st.builds(
-        Clause, st.just(clause_id), title=st.text(max_size=20), text=st.text(), text_da=st.text()
+        Clause,
+        st.just(clause_id),
+        title=st.text(max_size=20),
+        text=st.text(),
+        text_da=st.text(),
+        title_da=st.text(max_size=20),
     )
+
+
+@st.composite
+def change_logs(
+    draw: st.DrawFn, clause_ids: list[str], first: date = _EARLIEST
+) -> tuple[Amendment, ...]:
+    """A change log of 0-3 versions, oldest first, each citing some of ``clause_ids``."""
+    n = draw(st.integers(0, 3))
+    day = draw(_dates(first, date(2030, 1, 1)))
+    log = []
+    for i in range(n):
+        day += timedelta(days=draw(st.integers(0, 400)))
+        cited: Any = draw(
+            st.lists(st.sampled_from(clause_ids), unique=True) if clause_ids else st.just([])
+        )
+        log.append(
+            Amendment(
+                f"{i + 1}",
+                day,
+                draw(st.text(max_size=40)),
+                draw(st.text(max_size=40)),
+                cited,
+            )
+        )
+    return tuple(log)
 
 
 def schedules() -> Strategy[PaymentSchedule]:
@@ -499,6 +530,7 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
     ]
     texts: list[Any] = [draw(clauses(c)) for c in clause_ids]
     term_end = term_start + timedelta(days=draw(st.integers(1, 3000)))
+    log: Any = draw(change_logs(clause_ids))
     return Contract(
         id=draw(names),
         title=draw(st.text(max_size=40)),
@@ -523,6 +555,9 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
         month_rounding=draw(st.sampled_from([MonthRounding.UP, MonthRounding.DOWN])),
         description=draw(st.text(max_size=40)),
         financing=draw(st.none() | financing(cur, latest_investment=term_end)),
+        version=log[-1].version if log else draw(st.sampled_from(["", "1", "2.1"])),
+        effective_date=log[-1].effective if log else draw(st.none() | _dates()),
+        amendments=log,
     )
 
 
