@@ -619,7 +619,7 @@ def describe_outcome_da(outcome: Outcome) -> str:
 
     >>> from impactbond.domain.outcome import Retention
     >>> describe_outcome_da(Retention("retained_26w", horizon_weeks=26))
-    'Stadig i beskæftigelse 26 uger efter jobstart (fastholdelse). Tæller: employed. ...'
+    'Stadig i beskæftigelse 26 uger efter jobstart (fastholdelse). Tæller: ordinær beskæftigelse. ...'
     """
     weights: Weights | None = getattr(outcome, "weights", None)
     counts = "" if weights is None else f"Tæller: {_weights_da(weights)}."

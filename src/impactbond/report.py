@@ -36,7 +36,7 @@ import attrs
 
 from impactbond._version import __version__
 from impactbond.domain.definitions import long_date
-from impactbond.money import Money
+from impactbond.money import Money, exact_sum
 from impactbond.render import SourceFile, quantity_text
 
 if TYPE_CHECKING:
@@ -81,8 +81,8 @@ class PeriodTotal:
 def cap_cuts(settlement: Settlement) -> tuple[CapCut, ...]:
     """The money each cap cut, in the contract's order of caps.
 
-    This is the one place the report reads which cap cut a line (today the
-    line table's ``cut_by``); a line is cut by at most one cap there.
+    Read from :attr:`Settlement.cuts` (one row per cap that cut a line), so a
+    line cut by two caps counts under both.
 
     >>> from datetime import date
     >>> import impactbond as ib
@@ -92,18 +92,18 @@ def cap_cuts(settlement: Settlement) -> tuple[CapCut, ...]:
     True
     """
     lines = settlement.lines
+    cuts = settlement.cuts
     currency = settlement.contract.currency
-    cut = lines.amount_before_caps_minor - lines.amount_minor
     out = []
     for i, cap in enumerate(settlement.contract.caps):
-        mine = (lines.cut_by == i) & (cut != 0)
-        people = {int(p) for p in lines.participant[mine].tolist() if p >= 0}
+        mine = cuts.cap == i
+        people = {int(p) for p in lines.participant[cuts.line[mine]].tolist() if p >= 0}
         out.append(
             CapCut(
                 cap.id,
                 cap.clause,
                 int(mine.sum()),
-                Money.from_minor_units(int(cut[mine].sum()), currency),
+                Money.from_minor_units(exact_sum(cuts.amount[mine]), currency),
                 len(people),
             )
         )
@@ -330,7 +330,7 @@ def _retention(s: Settlement) -> str:
         [
             f"<td>{_esc(r.cohort)}</td>",
             f"<td>{_esc(r.outcome)}</td>",
-            _num_cell(f"{r.horizon_weeks} weeks"),
+            _num_cell(r.horizon),
             _num_cell(f"{r.job_starters:,}", r.job_starters),
             _num_cell(f"{r.censored:,}", r.censored),
             _num_cell(f"{r.observed:,}", r.observed),

@@ -60,7 +60,7 @@ def small_contract() -> ib.Contract:
             ib.EmploymentMonths(
                 "employment_months",
                 clause="4.1",
-                weights={"employed": 1, "subsidised_employment": "1/2"},
+                weights={"employed": 1, "wage_subsidy": "1/2"},
             ),
             ib.JobStart("job_start", clause="4.2"),
             ib.Retention("retained_26w", clause="4.3", horizon_weeks=26),
@@ -428,7 +428,7 @@ def test_cli_renders_html_markdown_and_pdf(tmp_path: Path) -> None:
 def test_cli_refuses_bad_combinations(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     contract = str(nyborg_paths().contract)
     assert main(["render", contract, "-o", contract]) == 2
-    assert "refusing to write over the input file" in capsys.readouterr().err
+    assert "refusing to write over the input" in capsys.readouterr().err
     assert main(["render", contract, "--format", "pdf"]) == 2
     assert "--output" in capsys.readouterr().err
     assert main(["render", contract, "--example", "agnes"]) == 2

@@ -199,4 +199,4 @@ def test_cli_writes_the_report(tmp_path: Path, capsys: pytest.CaptureFixture[str
     s = ib.settle(contract, people, trajectories, as_of=AS_OF)
     assert cell_value(page, "total-due") == (str(s.total.amount), str(s.total))
     assert main(["report", *args, "--output", str(paths.spells)]) == 2
-    assert "refusing to write over the input file" in capsys.readouterr().err
+    assert "refusing to write over the input" in capsys.readouterr().err

@@ -239,7 +239,7 @@ def test_final_determination_is_the_last_due_date() -> None:
     cover = [c for c in cash_flows(s) if c.memo == "guarantee"]
     assert {c.on for c in cover} == {D(2025, 12, 31)}
     text = render_markdown(hybrid)
-    assert "at final determination" in text and "(2025-12-31)" in text
+    assert "at final determination" in text and "(31 December 2025)" in text
 
 
 def test_guarantee_terms_are_checked() -> None:
@@ -300,4 +300,4 @@ def test_guarantee_called_on_a_named_date_in_a_contract_file() -> None:
     assert c.financing is not None and c.financing.guarantee is not None
     assert c.financing.guarantee.on == D(2024, 6, 30)
     assert ib.loads_contract(ib.dumps_contract(c)) == c
-    assert "guarantee paid on 2024-06-30" in render_markdown(c)
+    assert "guarantee paid on 30 June 2024" in render_markdown(c)

@@ -7,8 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from impactbond.cli._common import emit
-from impactbond.errors import InvalidInput
+from impactbond.cli._common import CommandLineError, emit
 
 __all__ = ["register"]
 
@@ -37,12 +36,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
     settlement = None
     if args.settlement is not None:
         if args.as_of is None:
-            raise InvalidInput("--settlement needs --as-of DATE", field="as_of")
+            raise CommandLineError("--settlement needs --as-of DATE")
         settlement = _settlement(args, contract)
     elif args.example or args.participants or args.as_of:
-        raise InvalidInput(
-            "--example, --participants and --as-of belong to --settlement SPELLS",
-            field="settlement",
+        raise CommandLineError(
+            "--example, --participants and --as-of belong to --settlement SPELLS"
         )
     options: dict[str, Any] = {
         "language": args.language,
@@ -58,7 +56,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     else:
         data = render_markdown(contract, **options)
     if isinstance(data, bytes) and args.output is None:
-        raise InvalidInput("a PDF needs --output PATH", field="output")
+        raise CommandLineError("a PDF needs --output PATH")
     emit(args, data, inputs=[args.contract, args.settlement, args.participants])
     return 0
 
