@@ -188,6 +188,36 @@ class StatusModel:
             raise InvalidInput(f"status {st.name.lower()} is not modelled ({names})", field="status")
         return self.states.index(st)
 
+    def sample(
+        self, rng: np.random.Generator, cohort: npt.ArrayLike, weeks: int
+    ) -> npt.NDArray[np.int8]:
+        """Weekly state paths ``(n, weeks)`` of ``n`` people (``cohort``: their cohort indices).
+
+        One uniform number per person and week, drawn ``(weeks, n)`` from ``rng``.
+
+        >>> m = StatusModel.constant([[0.5, 0.5], [0.0, 1.0]], states=["sickness_benefit",
+        ...     "employed"], cohorts=["sick_listed"], initial=[1.0, 0.0])
+        >>> paths = m.sample(np.random.default_rng(0), np.zeros(1000, np.int64), 3)
+        >>> int(paths[:, 0].max()), abs(float(paths[:, 2].mean()) - 0.75) < 0.05   # 1 - 0.5 ** 2
+        (0, True)
+        """
+        c = np.asarray(cohort, dtype=np.int64)
+        n = len(c)
+        u = rng.random((weeks, n))
+        cum = np.cumsum(self.initial, axis=-1)
+        cum[:, -1] = 1.0
+        first = np.minimum((u[0][:, None] >= cum[c]).sum(axis=1), len(self.states) - 1)
+        stay, move = sampling_tables(self.transitions)
+        return sample_paths(
+            stay.reshape(-1),
+            move.reshape(-1, len(self.states)),
+            group=c,
+            n_bands=len(self.bands),
+            band_of_step=self.band_of(np.arange(weeks - 1)),
+            initial=first.astype(np.int8),
+            uniforms=u[1:],
+        )
+
     def cohort_index(self, label: str) -> int:
         """The position of a cohort label in :attr:`cohorts`."""
         if label not in self.cohorts:

@@ -169,7 +169,8 @@ def _plan(
     t = horizon_weeks(contract) if weeks is None else int(weeks)
     if t < 2:
         raise InvalidInput("simulate at least two weeks", field="weeks")
-    last = contract.invoice_period(contract.term_end - timedelta(days=1))
+    # Lines are earned before as_of; retention can be earned after the term's end.
+    last = contract.invoice_period(max(contract.term_end, as_of) - timedelta(days=1))
     periods = tuple(contract.invoice_period_bounds(p) for p in range(last + 1))
     months = next((o.id for o in contract.outcomes if isinstance(o, EmploymentMonths)), None)
     targets = np.array(
