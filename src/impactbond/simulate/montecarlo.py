@@ -60,8 +60,17 @@ from impactbond.simulate.model import sample_paths, sampling_tables
 from impactbond.simulate.scenarios import BenefitCosts, Effect, Referrals
 from impactbond.simulate.summaries import PriceResult
 from impactbond.simulate.tables import Tables, panel_tables, tables_to_objects
+from impactbond.status import Status
 
-__all__ = ["DEFAULT_BLOCK", "BreakEven", "SettledBlock", "break_even_effect", "price"]
+__all__ = [
+    "DEFAULT_BLOCK",
+    "BreakEven",
+    "SettledBlock",
+    "benefit_costs_by_scenario",
+    "break_even_effect",
+    "horizon_weeks",
+    "price",
+]
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
@@ -377,46 +386,54 @@ class _OneScenario:
         return self.contract.currency
 
 
-def _benefit_costs(
-    plan: _Plan, states: npt.NDArray[np.int8], size: int
+def benefit_costs_by_scenario(
+    states: npt.NDArray[np.int8],
+    *,
+    statuses: tuple[Status, ...],
+    enrolled: I64,
+    as_of: date,
+    costs: BenefitCosts,
+    scenario: I64,
+    scenarios: int,
 ) -> I64:
-    """The municipality's benefit costs net of refusion per scenario (minor units, rounded once)."""
-    costs = plan.benefit_costs
-    assert costs is not None
-    model = plan.fit.model
-    n = len(plan.cohort)
+    """The municipality's benefit costs net of refusion per scenario (minor units).
+
+    ``states[r, t]`` (indices into ``statuses``) is citizen ``r``'s status in
+    week ``t`` from ``enrolled[r]``; a week counts if it starts before
+    ``as_of``.  Each run of a benefit is numbered week by week from 1 (from
+    ``weeks_before_enrolment + 1`` for a run under way at enrolment), and the
+    week costs the weekly rate times the municipality's share in that week's
+    refusion band.  Exact until one half-up rounding per scenario.
+    """
     rows, weeks = states.shape
-    # Week t of a citizen counts if it starts before as_of.
-    observed = (np.tile(plan.enrolled, size)[:, None] + 7 * np.arange(weeks)[None, :]) < (
-        plan.as_of.toordinal()
-    )
+    observed = (enrolled[:, None] + 7 * np.arange(weeks)[None, :]) < as_of.toordinal()
     change = np.ones((rows, weeks), dtype=bool)
     change[:, 1:] = states[:, 1:] != states[:, :-1]
     run_start = np.maximum.accumulate(np.where(change, np.arange(weeks)[None, :], 0), axis=1)
     week_no = np.arange(weeks)[None, :] - run_start + 1
     week_no = np.where(run_start == 0, week_no + costs.weeks_before_enrolment, week_no)
-    scenario_of_row = np.repeat(np.arange(size), n)
-    total_num = np.zeros(size, dtype=object)
     den = 1
-    terms: list[tuple[npt.NDArray[np.int64], int, int]] = []
+    terms: list[tuple[I64, int, int]] = []
     for status, weekly in costs.weekly:
-        if status not in model.states:
+        if status not in statuses:
             continue
-        mine = (states == model.states.index(status)) & observed
+        mine = (states == statuses.index(status)) & observed
         bands = costs.bands(status)
         starts = np.array([b for b, _ in bands])
         r, t = np.nonzero(mine)
         band = np.searchsorted(starts, week_no[r, t], side="right") - 1
-        count = np.bincount(scenario_of_row[r] * len(bands) + band, minlength=size * len(bands))
-        count = count.reshape(size, len(bands))
+        count = np.bincount(scenario[r] * len(bands) + band, minlength=scenarios * len(bands))
+        count = count.reshape(scenarios, len(bands))
         for b, (_, share) in enumerate(bands):
             terms.append((count[:, b], weekly.minor_units * share.numerator, share.denominator))
             den = math.lcm(den, share.denominator)
+    total = [0] * scenarios
     for count, num, d in terms:
-        total_num = total_num + count.astype(object) * (num * (den // d))
-    # Round half up, once per scenario.
-    out = np.array([(int(x) * 2 + den) // (2 * den) for x in total_num], dtype=np.int64)
-    return out
+        factor = num * (den // d)
+        for i, c in enumerate(count.tolist()):
+            total[i] += c * factor
+    # Half up, once per scenario (costs are never negative).
+    return np.array([(2 * x + den) // (2 * den) for x in total], dtype=np.int64)
 
 
 def _investor(plan: _Plan, settled: SettledBlock, key: int) -> tuple[int, float, float, int]:
@@ -487,8 +504,17 @@ class _Accumulator:
                 oi = outcome_ids.index(terms.target_outcome)
                 self.achieved[first : first + size, c] = q[:, 0, c, oi]
         if plan.benefit_costs is not None:
-            treated = _benefit_costs(plan, block.treated, size)
-            counterfactual = _benefit_costs(plan, block.counterfactual, size)
+            n = len(plan.cohort)
+            common: dict[str, Any] = {
+                "statuses": plan.fit.model.states,
+                "enrolled": np.tile(plan.enrolled, size),
+                "as_of": plan.as_of,
+                "costs": plan.benefit_costs,
+                "scenario": np.repeat(np.arange(size, dtype=np.int64), n),
+                "scenarios": size,
+            }
+            treated = benefit_costs_by_scenario(block.treated, **common)
+            counterfactual = benefit_costs_by_scenario(block.counterfactual, **common)
             self.savings[first : first + size] = counterfactual - treated
         for i in range(size):
             if plan.financed is not None:

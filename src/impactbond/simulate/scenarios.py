@@ -100,8 +100,9 @@ class Effect:
         With ``e`` ordinary employment and ``p`` a row of a status ``i != e``:
         :math:`p'_e = \\min(1, p_e (1 + a))` and :math:`p'_j = p_j (1 - p'_e)
         / (1 - p_e)` for ``j != e``.  In the row of ``e``:
-        :math:`p'_j = p_j / (1 + b)` for ``j != e`` and :math:`p'_e = 1 -
-        \\sum_{j \\ne e} p'_j`.  Rows still sum to one.
+        :math:`p'_j = p_j / (1 + b)` for ``j != e`` (scaled down to sum to
+        one if they would sum to more) and :math:`p'_e = 1 - \\sum_{j \\ne e}
+        p'_j`.  Rows still sum to one.
         """
         p = np.array(transitions, dtype=np.float64, copy=True)
         if self.is_none:
@@ -122,8 +123,12 @@ class Effect:
         rows[..., e] = new_entry
         p[..., others, :] = rows
         job = p[..., e, :]
-        job[..., others] = job[..., others] / (1.0 + self.job_stay)
-        job[..., e] = 1.0 - job[..., others].sum(axis=-1)
+        leave = job[..., others] / (1.0 + self.job_stay)
+        # A negative job_stay cannot make leaving more likely than certain.
+        total = leave.sum(axis=-1, keepdims=True)
+        leave = np.where(total > 1.0, leave / np.maximum(total, 1.0), leave)
+        job[..., others] = leave
+        job[..., e] = np.maximum(0.0, 1.0 - leave.sum(axis=-1))
         p[..., e, :] = job
         return p
 
