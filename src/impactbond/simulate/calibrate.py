@@ -98,6 +98,35 @@ class Fit:
     _person_initial: I64 = attrs.field(alias="person_initial")
     _person_cohort: I64 = attrs.field(alias="person_cohort")
 
+    @classmethod
+    def known(cls, model: StatusModel) -> Fit:
+        """A fit without data that always draws ``model``: for known or published rates.
+
+        >>> from impactbond.status import Status
+        >>> m = StatusModel.constant([[1.0]], states=[Status.EMPLOYED], cohorts=["c"],
+        ...                          initial=[1.0])
+        >>> Fit.known(m).draw(np.random.default_rng(0), 2)[0].shape
+        (2, 1, 1, 1, 1)
+        """
+        c_n, b_n, s_n = len(model.cohorts), len(model.bands), len(model.states)
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(
+            model=model,
+            counts=np.zeros((c_n, b_n, s_n, s_n), dtype=np.int64),
+            prior=np.array(model.transitions),
+            initial_counts=np.zeros((c_n, s_n), dtype=np.int64),
+            initial_prior=np.array(model.initial),
+            people=np.zeros(c_n, dtype=np.int64),
+            people_in_band=np.zeros((c_n, b_n), dtype=np.int64),
+            method="known",
+            data_until=date.min,
+            min_people=0,
+            person_cells=np.zeros((2, 0), dtype=np.int64),
+            person_moves=empty,
+            person_initial=empty,
+            person_cohort=empty,
+        )
+
     @property
     def moves(self) -> I64:
         """Observed moves out of each state: ``moves[c, b, i]``."""
@@ -142,10 +171,11 @@ class Fit:
         ``"dirichlet"``: each row drawn from its Dirichlet posterior.
         ``"bootstrap"``: citizens resampled with replacement within each
         cohort; each draw is the posterior mean given the resampled counts.
+        ``"known"`` (:meth:`known`): always the model.
         """
         m = self.model
         t_shape, i_shape = m.transitions.shape, m.initial.shape
-        if not uncertainty:
+        if not uncertainty or self.method == "known":
             return (
                 np.broadcast_to(m.transitions, (k, *t_shape)).copy(),
                 np.broadcast_to(m.initial, (k, *i_shape)).copy(),
