@@ -63,10 +63,11 @@ def test_counts_by_hand() -> None:
     assert fit.initial_counts.tolist() == [[0, 1, 1]]
     assert fit.people.tolist() == [2]
     assert fit.people_in_band.tolist() == [[2, 2]]
-    # The posterior mean: counts plus prior_weight (1) pseudo-moves spread like the pooled
-    # moves.  Pooled sick row: (1, 1, 0) + 1/3 each -> (4/3, 4/3, 1/3) / 3.
+    # The posterior mean: counts, plus 1/3 per cell, plus prior_weight (1) pseudo-moves
+    # spread like the pooled moves.  Pooled sick row: (1, 1, 0) + 1/3 each -> (4/3, 4/3, 1/3)
+    # / 3.  Row total: 2 moves + 1 + 1.
     pooled_sick = np.array([4 / 3, 4 / 3, 1 / 3]) / 3
-    band0_sick = (np.array([1, 1, 0]) + pooled_sick) / 3
+    band0_sick = (np.array([1, 1, 0]) + 1 / 3 + pooled_sick) / 4
     assert np.allclose(m.transitions[0, 0, s], band0_sick)
 
 
@@ -265,3 +266,40 @@ def test_cpr_numbers_are_refused_and_not_echoed() -> None:
     with pytest.raises(CPRNumberRefused) as err:
         calibrate(bad, data_until=MONDAY)
     assert cpr not in str(err.value) and err.value.row == 1
+
+
+def test_the_shipped_history_recovers_its_true_model() -> None:
+    from impactbond.examples import NYBORG_HISTORY_UNTIL, nyborg_history
+    from impactbond.examples.make_nyborg_history import generate, true_model
+
+    people, trajectories = nyborg_history()
+    again_people, again_trajectories = generate()
+    assert people == again_people and trajectories == again_trajectories
+    true = true_model()
+    fit = calibrate(
+        history_tables(people, trajectories),
+        data_until=NYBORG_HISTORY_UNTIL,
+        bands=true.bands,
+        states=true.states,
+    )
+    assert fit.model.cohorts == true.cohorts
+    # Posterior intervals (Beta marginals): about 95 % of the possible moves inside their
+    # 95 % interval, every one inside its 99.9 % interval.
+    a = fit.counts + fit.prior
+    a0 = a.sum(axis=-1, keepdims=True)
+    possible = true.transitions > 0
+    for level, least in ((0.95, 0.9), (0.999, 1.0)):
+        tail = (1 - level) / 2
+        lo = stats.beta.ppf(tail, a, a0 - a)
+        hi = stats.beta.ppf(1 - tail, a, a0 - a)
+        inside = (lo <= true.transitions) & (true.transitions <= hi)
+        assert inside[possible].mean() >= least, (level, inside[possible].mean())
+    # Moves that cannot happen get little probability in well-observed rows.
+    rows = np.broadcast_to(fit.moves[..., None] >= 200, possible.shape)
+    assert fit.model.transitions[~possible & rows].max() < 0.005
+    job = true.states.index(Status.EMPLOYED)
+    # The job-entry rate from each cohort's own benefit, band by band, within 3 sd.
+    for c, own in enumerate((Status.SICKNESS_BENEFIT, Status.UNEMPLOYMENT_BENEFIT)):
+        i = true.states.index(own)
+        est = fit.model.transitions[c, :, i, job]
+        assert (np.abs(est - true.transitions[c, :, i, job]) < 3 * fit.posterior_sd()[c, :, i, job]).all()

@@ -32,6 +32,7 @@ import numpy as np
 
 from impactbond.domain.participant import Participant
 from impactbond.domain.trajectory import Spell, Trajectory
+from impactbond.examples import NYBORG_HISTORY_UNTIL
 from impactbond.io.trajectories import write_participants, write_spells
 from impactbond.simulate.model import StatusModel
 from impactbond.status import Status
@@ -40,7 +41,7 @@ __all__ = ["HISTORY_UNTIL", "PEOPLE", "SEED", "generate", "main", "true_model"]
 
 SEED = 2019
 """Seed of the numpy Generator: the committed files are this seed's output."""
-HISTORY_UNTIL = date(2023, 6, 30)
+HISTORY_UNTIL = NYBORG_HISTORY_UNTIL
 """The last day the history covers: open spells end here."""
 FIRST_START = date(2019, 1, 7)
 START_WEEKS = 208

@@ -13,9 +13,10 @@ Uncertainty comes from the counts, in one of two ways:
 
 ``"dirichlet"`` (default)
     Each row of each matrix has a Dirichlet posterior: the observed counts
-    plus a prior of ``prior_weight`` pseudo-moves spread like the cohort's
-    moves pooled over all bands, so a thin band is pulled towards the
-    cohort's overall behaviour rather than towards "anything goes".
+    plus a prior of one pseudo-move spread evenly over the states (so that a
+    move never seen keeps a credible probability) and ``prior_weight``
+    pseudo-moves spread like the cohort's moves pooled over all bands (so a
+    thin band is pulled towards the cohort's overall behaviour).
 ``"bootstrap"``
     Citizens are resampled with replacement within each cohort, and the
     matrices re-estimated from the resampled counts (with the same prior).
@@ -393,7 +394,8 @@ def calibrate(
         ``"dirichlet"`` or ``"bootstrap"`` (see the module text).
     prior_weight:
         Pseudo-moves added to each row, spread like the cohort's moves pooled
-        over all bands (and the same for the status at enrolment).
+        over all bands (and the same for the status at enrolment), on top of
+        one pseudo-move spread evenly.
     min_people:
         Warn (:class:`ThinDataWarning`) for a band observed for fewer citizens.
 
@@ -476,13 +478,15 @@ def calibrate(
     ).reshape(c_n, s_n)
     followed = np.bincount(cohort_of[person[starts]], minlength=c_n)
 
-    # The prior: prior_weight pseudo-moves per row, spread like the cohort's pooled moves.
+    # The prior of a row: 1/S per cell (one pseudo-move spread evenly, so that a move never
+    # seen keeps a credible probability), plus prior_weight pseudo-moves spread like the
+    # cohort's moves pooled over all bands.
     pooled = counts.sum(axis=1).astype(np.float64) + 1.0 / s_n
     pooled /= pooled.sum(axis=-1, keepdims=True)
-    prior = np.broadcast_to(prior_weight * pooled[:, None], counts.shape).copy()
+    prior = np.broadcast_to(prior_weight * pooled[:, None] + 1.0 / s_n, counts.shape).copy()
     init_pooled = initial_counts.sum(axis=0).astype(np.float64) + 1.0 / s_n
     initial_prior = np.broadcast_to(
-        prior_weight * init_pooled / init_pooled.sum(), initial_counts.shape
+        prior_weight * init_pooled / init_pooled.sum() + 1.0 / s_n, initial_counts.shape
     ).copy()
     a = counts + prior
     a0 = initial_counts + initial_prior
