@@ -9,14 +9,14 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-import impactbond as ib  # noqa: E402
-from impactbond import plot  # noqa: E402
-from impactbond.simulate import Effect, PriceResult, Referrals, price  # noqa: E402
+import impactbond as ib
+from impactbond import plot
+from impactbond.simulate import Effect, PriceResult, Referrals, price
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from test_simulate_montecarlo import AS_OF, START, costs, known_fit, simple_contract  # noqa: E402
+from test_simulate_montecarlo import AS_OF, START, costs, known_fit, simple_contract
 
 
 def _result() -> PriceResult:

@@ -53,7 +53,9 @@ def test_sampler_equals_the_reference(
     data: st.DataObject, states: int, bands: int, people: int, weeks: int
 ) -> None:
     m = data.draw(matrices(bands, states))
-    band_of_step = np.array(data.draw(st.lists(st.integers(0, bands - 1), min_size=weeks, max_size=weeks)))
+    band_of_step = np.array(
+        data.draw(st.lists(st.integers(0, bands - 1), min_size=weeks, max_size=weeks))
+    )
     initial = np.array(
         data.draw(st.lists(st.integers(0, states - 1), min_size=people, max_size=people)),
         dtype=np.int8,

@@ -33,8 +33,17 @@ BASE = [
 
 def test_json_report(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    args = [*BASE, "--effect", "0.5,0.25", "--weekly-benefit", "sickness_benefit=4500",
-            "--investment", "2023-10-01=300000", "--output", str(out)]
+    args = [
+        *BASE,
+        "--effect",
+        "0.5,0.25",
+        "--weekly-benefit",
+        "sickness_benefit=4500",
+        "--investment",
+        "2023-10-01=300000",
+        "--output",
+        str(out),
+    ]
     assert main(args) == 0
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["scenarios"] == 6 and doc["seed"] == 5
@@ -74,8 +83,22 @@ def test_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert done.value.code == 2
     bad = tmp_path / "spells.csv"
     bad.write_text("participant_id,status,start,end\nH-0001,flying,2020-01-01,\n", encoding="utf-8")
-    assert main(["price", str(CONTRACT), "--history", str(bad), "--history-participants",
-                 str(PEOPLE), "--referrals", "sick_listed=2", "--quiet"]) == 2
+    assert (
+        main(
+            [
+                "price",
+                str(CONTRACT),
+                "--history",
+                str(bad),
+                "--history-participants",
+                str(PEOPLE),
+                "--referrals",
+                "sick_listed=2",
+                "--quiet",
+            ]
+        )
+        == 2
+    )
     assert "flying" in capsys.readouterr().err
 
 
@@ -83,7 +106,22 @@ def test_refuses_to_write_over_an_input(capsys: pytest.CaptureFixture[str], tmp_
     # An --output that is the history file itself.
     history = tmp_path / "history.json"
     history.write_bytes(SPELLS.read_bytes())
-    assert main(["price", str(CONTRACT), "--history", str(history), "--history-participants",
-                 str(PEOPLE), "--referrals", "sick_listed=2", "--quiet",
-                 "--output", str(history)]) == 2
+    assert (
+        main(
+            [
+                "price",
+                str(CONTRACT),
+                "--history",
+                str(history),
+                "--history-participants",
+                str(PEOPLE),
+                "--referrals",
+                "sick_listed=2",
+                "--quiet",
+                "--output",
+                str(history),
+            ]
+        )
+        == 2
+    )
     assert "refusing to write over it" in capsys.readouterr().err

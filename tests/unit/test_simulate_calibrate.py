@@ -47,9 +47,7 @@ def test_counts_by_hand() -> None:
             ("B", "c", MONDAY, [("unemployment_benefit", MONDAY - timedelta(days=3), None)]),
         ]
     )
-    fit = calibrate(
-        history, data_until=MONDAY + timedelta(weeks=3), bands=(0, 2), min_people=1
-    )
+    fit = calibrate(history, data_until=MONDAY + timedelta(weeks=3), bands=(0, 2), min_people=1)
     m = fit.model
     assert m.states == (Status.EMPLOYED, Status.SICKNESS_BENEFIT, Status.UNEMPLOYMENT_BENEFIT)
     e, s, u = 0, 1, 2
@@ -244,9 +242,7 @@ def test_bad_history_is_refused_with_the_row() -> None:
     )
     with pytest.raises(InvalidInput, match="overlap"):
         calibrate(overlap, data_until=MONDAY)
-    unknown = Tables(
-        good.participants, good.spells.set_column(1, "status", pa.array(["flying"]))
-    )
+    unknown = Tables(good.participants, good.spells.set_column(1, "status", pa.array(["flying"])))
     with pytest.raises(InvalidInput, match="flying") as err:
         calibrate(unknown, data_until=MONDAY)
     assert err.value.row == 1 and err.value.field == "status"
@@ -302,4 +298,6 @@ def test_the_shipped_history_recovers_its_true_model() -> None:
     for c, own in enumerate((Status.SICKNESS_BENEFIT, Status.UNEMPLOYMENT_BENEFIT)):
         i = true.states.index(own)
         est = fit.model.transitions[c, :, i, job]
-        assert (np.abs(est - true.transitions[c, :, i, job]) < 3 * fit.posterior_sd()[c, :, i, job]).all()
+        assert (
+            np.abs(est - true.transitions[c, :, i, job]) < 3 * fit.posterior_sd()[c, :, i, job]
+        ).all()

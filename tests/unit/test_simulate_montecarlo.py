@@ -59,9 +59,7 @@ def simple_contract(*, price_per_month: int = 1000, cap: int | None = None) -> i
 
 
 def known_fit() -> Fit:
-    return Fit.known(
-        StatusModel.constant(P, states=STATES, cohorts=["c"], initial=[1.0, 0.0])
-    )
+    return Fit.known(StatusModel.constant(P, states=STATES, cohorts=["c"], initial=[1.0, 0.0]))
 
 
 def expected_months_per_person() -> Fraction | float:
@@ -181,9 +179,7 @@ def test_same_seed_same_numbers_in_another_process() -> None:
 
 
 def costs() -> BenefitCosts:
-    return BenefitCosts.with_refusion_staircase(
-        {"unemployment_benefit": ib.Money(4000, "DKK")}
-    )
+    return BenefitCosts.with_refusion_staircase({"unemployment_benefit": ib.Money(4000, "DKK")})
 
 
 def test_savings_are_the_benefit_weeks_avoided_net_of_refusion() -> None:
@@ -208,13 +204,21 @@ def test_benefit_costs_against_a_week_by_week_reference() -> None:
     enrolled = np.full(6, START.toordinal()) + 7 * np.arange(6)
     as_of = START + timedelta(weeks=60)
     c = BenefitCosts.with_refusion_staircase(
-        {"sickness_benefit": ib.Money("4321.17", "DKK"), "unemployment_benefit": ib.Money(3000, "DKK")},
+        {
+            "sickness_benefit": ib.Money("4321.17", "DKK"),
+            "unemployment_benefit": ib.Money(3000, "DKK"),
+        },
         weeks_before_enrolment=3,
     )
     scenario = np.array([0, 0, 1, 1, 2, 2])
     fast = benefit_costs_by_scenario(
-        states, statuses=statuses, enrolled=enrolled, as_of=as_of, costs=c,
-        scenario=scenario, scenarios=3,
+        states,
+        statuses=statuses,
+        enrolled=enrolled,
+        as_of=as_of,
+        costs=c,
+        scenario=scenario,
+        scenarios=3,
     )
     weekly = {0: 432117, 2: 300000}
     shares = {i: c.bands(statuses[i]) for i in (0, 2)}
@@ -301,8 +305,12 @@ def test_break_even_of_the_investor() -> None:
         financing=financing,
     )
     be = break_even_effect(
-        simple_contract(), known_fit(), party="investor", planned=Effect(job_entry=1.0),
-        tolerance=0.05, **kw,
+        simple_contract(),
+        known_fit(),
+        party="investor",
+        planned=Effect(job_entry=1.0),
+        tolerance=0.05,
+        **kw,
     )
     assert be.factor is not None and be.factor > 0.05
     below = price(simple_contract(), known_fit(), effect=Effect(job_entry=be.factor - 0.05), **kw)

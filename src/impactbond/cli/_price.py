@@ -15,12 +15,15 @@ import warnings
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from impactbond.domain.contract import Contract
 
 __all__ = ["closing_date", "register"]
 
 
-def closing_date(contract: Any) -> date:
+def closing_date(contract: Contract) -> date:
     """The day after the last invoice period of the term has fallen due.
 
     The end of the invoice period that holds the term's last day, plus the
@@ -95,7 +98,9 @@ def _bands(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a list of weeks, e.g. 0,13,26,52") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a list of weeks, e.g. 0,13,26,52"
+        ) from None
 
 
 def _progress(quiet: bool) -> Any:
@@ -320,9 +325,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="use the fitted means in every scenario",
     )
-    p.add_argument(
-        "--block", type=_positive, default=DEFAULT_BLOCK, help="scenarios per block"
-    )
+    p.add_argument("--block", type=_positive, default=DEFAULT_BLOCK, help="scenarios per block")
     p.add_argument(
         "--output", "-o", type=Path, help="write the report (report.html or report.json)"
     )

@@ -184,7 +184,10 @@ class Fit:
         if self.method == "dirichlet":
             # One gamma array per scenario, transitions then initial: draws in scenario order.
             alpha = np.concatenate(
-                [(self.counts + self.prior).ravel(), (self.initial_counts + self.initial_prior).ravel()]
+                [
+                    (self.counts + self.prior).ravel(),
+                    (self.initial_counts + self.initial_prior).ravel(),
+                ]
             )
             g = rng.standard_gamma(np.broadcast_to(alpha, (k, len(alpha))))
             cut = int(np.prod(t_shape))
@@ -210,7 +213,9 @@ class Fit:
         for i in range(k):  # scenario by scenario, so that blocks draw what one call would
             for group in members:
                 if len(group):
-                    weight[i, group] = rng.multinomial(len(group), np.full(len(group), 1 / len(group)))
+                    weight[i, group] = rng.multinomial(
+                        len(group), np.full(len(group), 1 / len(group))
+                    )
         w = weight[:, self._person_cells[0]] * self._person_cells[1][None, :]
         offset = (np.arange(k) * cells)[:, None]
         moves = np.bincount(
@@ -249,7 +254,9 @@ class Fit:
                             "people_in_band": int(self.people_in_band[c, b]),
                             "moves": int(self.moves[c, b, i]),
                             "stay": float(m.transitions[c, b, i, i]),
-                            "job_entry": None if job is None else float(m.transitions[c, b, i, job]),
+                            "job_entry": None
+                            if job is None
+                            else float(m.transitions[c, b, i, job]),
                             "job_entry_sd": None if job is None else float(sd[c, b, i, job]),
                         }
                     )
@@ -411,9 +418,7 @@ def calibrate(
         refused (:class:`~impactbond.errors.CPRNumberRefused`).
     """
     if method not in ("dirichlet", "bootstrap"):
-        raise InvalidInput(
-            f"method {method!r} is not 'dirichlet' or 'bootstrap'", field="method"
-        )
+        raise InvalidInput(f"method {method!r} is not 'dirichlet' or 'bootstrap'", field="method")
     if not (isinstance(prior_weight, int | float) and prior_weight > 0):
         raise InvalidInput("prior_weight is a positive number", field="prior_weight")
     p = history.participants
@@ -513,9 +518,9 @@ def calibrate(
         method=method,
         data_until=data_until,
         min_people=int(min_people),
-        person_cells=np.stack(
-            [uniq // (c_n * b_n * s_n * s_n), cnt.astype(np.int64)]
-        ).astype(np.int64),
+        person_cells=np.stack([uniq // (c_n * b_n * s_n * s_n), cnt.astype(np.int64)]).astype(
+            np.int64
+        ),
         person_moves=(uniq % (c_n * b_n * s_n * s_n)).astype(np.int64),
         person_initial=person_initial,
         person_cohort=np.where(cohort_of >= 0, cohort_of, -1).astype(np.int64),

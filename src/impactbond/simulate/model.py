@@ -66,6 +66,14 @@ def _states(value: Iterable[Any]) -> tuple[Status, ...]:
     return tuple(Status.parse(s) for s in value)
 
 
+def _labels(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _weeks(value: Iterable[int]) -> tuple[int, ...]:
+    return tuple(value)
+
+
 def _float_array(value: Any) -> F64:
     a = np.array(value, dtype=np.float64)
     a.setflags(write=False)
@@ -110,8 +118,8 @@ class StatusModel:
     """
 
     states: tuple[Status, ...] = attrs.field(converter=_states)
-    cohorts: tuple[str, ...] = attrs.field(converter=tuple)
-    bands: tuple[int, ...] = attrs.field(converter=tuple)
+    cohorts: tuple[str, ...] = attrs.field(converter=_labels)
+    bands: tuple[int, ...] = attrs.field(converter=_weeks)
     transitions: F64 = attrs.field(converter=_float_array)
     initial: F64 = attrs.field(converter=_float_array)
 
@@ -119,8 +127,10 @@ class StatusModel:
         s, c, b = len(self.states), len(self.cohorts), len(self.bands)
         if s < 1 or len(set(self.states)) != s:
             raise InvalidInput("the states of a model are distinct and not empty", field="states")
-        if c < 1 or len(set(self.cohorts)) != c or not all(
-            isinstance(x, str) and x for x in self.cohorts
+        if (
+            c < 1
+            or len(set(self.cohorts)) != c
+            or not all(isinstance(x, str) and x for x in self.cohorts)
         ):
             raise InvalidInput("cohort labels are distinct non-empty strings", field="cohorts")
         if (
@@ -185,7 +195,9 @@ class StatusModel:
         st = Status.parse(status)
         if st not in self.states:
             names = ", ".join(s.name.lower() for s in self.states)
-            raise InvalidInput(f"status {st.name.lower()} is not modelled ({names})", field="status")
+            raise InvalidInput(
+                f"status {st.name.lower()} is not modelled ({names})", field="status"
+            )
         return self.states.index(st)
 
     def sample(

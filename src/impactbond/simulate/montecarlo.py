@@ -37,6 +37,7 @@ Examples
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -47,13 +48,13 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from impactbond.calendar import MonthRounding
 from impactbond.domain.contract import Contract
 from impactbond.domain.outcome import EmploymentMonths, Outcome
 from impactbond.domain.terms import Financing
+from impactbond.domain.trajectory import Trajectory
 from impactbond.errors import InvalidInput
 from impactbond.finance.waterfall import cash_flows
-from impactbond.calendar import MonthRounding
-from impactbond.domain.trajectory import Trajectory
 from impactbond.money import minor_unit_digits
 from impactbond.simulate.calibrate import Fit
 from impactbond.simulate.model import sample_paths, sampling_tables
@@ -338,7 +339,7 @@ def _settle_block(contract: Contract, tables: Tables, as_of: date) -> SettledBlo
         f: [] for f in ("scenario", "cohort", "rule", "invoice_period", "due_on", "amount")
     }
     order = np.argsort(key_of, kind="stable")
-    bounds = np.searchsorted(key_of[order], keys, side="left").tolist() + [len(order)]
+    bounds = [*np.searchsorted(key_of[order], keys, side="left").tolist(), len(order)]
     for k, key in enumerate(keys.tolist()):
         rows = order[bounds[k] : bounds[k + 1]]
         group = [people[int(i)] for i in rows]
@@ -628,16 +629,25 @@ def price(
     plan = _plan(contract, fit, referrals, as_of, weeks, benefit_costs, financing)
     params, paths, _spare = np.random.default_rng(seed).spawn(3)
     acc = _Accumulator(plan, scenarios)
+    seconds = {"simulate": 0.0, "settle": 0.0, "reduce": 0.0}
     for first in range(0, scenarios, block_size):
         size = min(block_size, scenarios - first)
-        block = _simulate_block(
-            plan, effect, first, size, params, paths, parameter_uncertainty
-        )
-        settled = _settle_block(contract, _block_tables(plan, block), as_of)
+        t0 = time.perf_counter()
+        block = _simulate_block(plan, effect, first, size, params, paths, parameter_uncertainty)
+        tables = _block_tables(plan, block)
+        t1 = time.perf_counter()
+        settled = _settle_block(contract, tables, as_of)
+        t2 = time.perf_counter()
         acc.add(block, settled)
+        t3 = time.perf_counter()
+        seconds["simulate"] += t1 - t0
+        seconds["settle"] += t2 - t1
+        seconds["reduce"] += t3 - t2
         if progress is not None:
             progress(first + size, scenarios)
-    return acc.result(effect, seed, block_size, parameter_uncertainty)
+    return attrs.evolve(
+        acc.result(effect, seed, block_size, parameter_uncertainty), seconds=seconds
+    )
 
 
 @attrs.frozen
@@ -713,4 +723,3 @@ def break_even_effect(
             lo = mid
     factor = (lo + hi) / 2
     return BreakEven(party, planned, factor, planned.scaled(factor), tuple(seen))
-

@@ -285,4 +285,3 @@ class BenefitCosts:
         if schedule is None:
             return [(1, Fraction(1))]
         return [(b.from_week, 1 - b.share) for b in schedule.bands]
-

@@ -113,9 +113,7 @@ class PriceSummary:
             "scenarios": self.scenarios,
             "currency": self.currency,
             "measures": [m.to_dict() for m in self.measures],
-            "probabilities": {
-                k: {"p": p, "se": se} for k, (p, se) in self.probabilities.items()
-            },
+            "probabilities": {k: {"p": p, "se": se} for k, (p, se) in self.probabilities.items()},
             "price_per_additional_month": self.price_per_additional_month,
             "price_per_additional_month_se": self.price_per_additional_month_se,
         }
@@ -180,6 +178,8 @@ class PriceResult:
         financing terms, otherwise every payment.
     ``excluded``
         Simulated citizens the settlement excluded (both arms).
+    ``seconds``
+        Where the time went (not part of the result's numbers).
     """
 
     contract_id: str
@@ -209,6 +209,8 @@ class PriceResult:
     provider_income: I64
     has_financing: bool
     excluded: I64
+    seconds: dict[str, float] = attrs.field(factory=dict)
+    """Wall-clock seconds spent simulating (with building the tables), settling and reducing."""
 
     @property
     def scenarios(self) -> int:

@@ -90,7 +90,8 @@ def days_of(column: pa.ChunkedArray | pa.Array, *, null_as: int = -1) -> I64:
     """A date32 column as day numbers (``date.toordinal()``); nulls become ``null_as``."""
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     ints = pc.fill_null(arr.cast(pa.int32()), null_as - EPOCH)
-    return ints.to_numpy(zero_copy_only=False).astype(np.int64) + EPOCH
+    out: I64 = np.asarray(ints.to_numpy(zero_copy_only=False), dtype=np.int64) + EPOCH
+    return out
 
 
 def history_tables(
@@ -160,9 +161,11 @@ def panel_tables(
     names = pa.array([s.name.lower() for s in Status])
     status = pc.take(names, pa.array(code.astype(np.int64)))
     employment = np.isin(code, [int(Status.EMPLOYED), int(Status.SUBSIDISED_EMPLOYMENT)])
-    hours = pa.array(
-        np.full(len(code), FULL_TIME_HOURS, dtype=np.int32), mask=~employment
-    ).cast(pa.decimal128(12, 2)).cast(pa.decimal128(9, 2))
+    hours = (
+        pa.array(np.full(len(code), FULL_TIME_HOURS, dtype=np.int32), mask=~employment)
+        .cast(pa.decimal128(12, 2))
+        .cast(pa.decimal128(9, 2))
+    )
     spell_no = pc.cast(pa.array(np.arange(len(code), dtype=np.int64)), pa.string())
     row_ids = pc.take(participant_ids, pa.array(rows.astype(np.int64)))
     employer = pc.if_else(
