@@ -238,6 +238,28 @@ def test_benefit_costs_against_a_week_by_week_reference() -> None:
         assert fast[s] == math.floor(total + Fraction(1, 2)), s
 
 
+def test_one_benefit_run_costs_what_municipal_net_cost_says() -> None:
+    # One citizen on sickness benefit from 3 weeks before enrolment, 40 weeks observed:
+    # benefit weeks 4..43 of the spell, priced by impactbond.finance.municipal_net_cost.
+    c = BenefitCosts.with_refusion_staircase(
+        {"sickness_benefit": ib.Money("4321.17", "DKK")}, weeks_before_enrolment=3
+    )
+    states = np.zeros((1, 50), dtype=np.int8)
+    got = benefit_costs_by_scenario(
+        states,
+        statuses=(Status.SICKNESS_BENEFIT,),
+        enrolled=np.array([START.toordinal()]),
+        as_of=START + timedelta(weeks=40),
+        costs=c,
+        scenario=np.zeros(1, dtype=np.int64),
+        scenarios=1,
+    )
+    schedule = c.schedule_of(Status.SICKNESS_BENEFIT)
+    assert schedule is not None
+    expected = ib.finance.municipal_net_cost(range(4, 44), ib.Money("4321.17", "DKK"), schedule)
+    assert int(got[0]) == expected.minor_units
+
+
 def test_investor_cash_flows_under_assumed_financing() -> None:
     investment = ib.Money(30_000, "DKK")
     financing = ib.Financing([ib.DatedAmount(START, investment)])
