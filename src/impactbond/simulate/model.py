@@ -270,7 +270,7 @@ def sample_paths(
     n_bands: int,
     band_of_step: I64,
     initial: npt.NDArray[np.int8],
-    uniforms: F64,
+    uniforms: npt.NDArray[np.floating[Any]],
 ) -> npt.NDArray[np.int8]:
     """Weekly state paths of many people, vectorised over people (a loop over weeks).
 
@@ -287,7 +287,9 @@ def sample_paths(
         ``(n,)``: the state index in week 0.
     uniforms:
         ``(T - 1, n)`` uniform numbers in [0, 1): row ``t`` drives the step
-        from week ``t`` to ``t + 1``.
+        from week ``t`` to ``t + 1``.  With ``(T - 1, n / k)`` the numbers are
+        repeated ``k`` times: the same numbers drive ``k`` copies of the
+        people (common random numbers across ``k`` parameter sets).
 
     Returns
     -------
@@ -297,23 +299,31 @@ def sample_paths(
     n = len(initial)
     steps = len(band_of_step)
     s = move.shape[-1]
-    if uniforms.shape != (steps, n):
+    m = uniforms.shape[1] if uniforms.ndim == 2 else -1
+    if uniforms.ndim != 2 or uniforms.shape[0] != steps or m == 0 or n % m:
         raise InvalidInput(
-            f"uniforms have shape {uniforms.shape}, expected {(steps, n)}", field="uniforms"
+            f"uniforms have shape {uniforms.shape}, expected ({steps}, n) or ({steps}, n / k)",
+            field="uniforms",
         )
-    out = np.empty((n, steps + 1), dtype=np.int8)
-    state = initial.astype(np.int64)
-    out[:, 0] = state
-    base = group.astype(np.int64) * (n_bands * s)
+    repeat = n // m
+    # Weeks-major while sampling (each week's row is contiguous), people-major at the end.
+    out = np.empty((steps + 1, n), dtype=np.int8)
+    state = initial.astype(np.intp)
+    out[0] = state
+    base = group.astype(np.intp) * (n_bands * s)
+    offsets: dict[int, npt.NDArray[np.intp]] = {}
     for t in range(steps):
-        flat = base + int(band_of_step[t]) * s + state
-        u = uniforms[t]
-        p_stay = stay[flat]
+        b = int(band_of_step[t])
+        if b not in offsets:
+            offsets[b] = base + b * s
+        flat = offsets[b] + state
+        u = uniforms[t] if repeat == 1 else np.tile(uniforms[t], repeat)
+        p_stay = stay.take(flat)
         movers = np.flatnonzero(u >= p_stay)
         if len(movers):
             ps = p_stay[movers]
             v = (u[movers] - ps) / (1.0 - ps)
             rows = move[flat[movers]]
             state[movers] = np.minimum((v[:, None] >= rows).sum(axis=1), s - 1)
-        out[:, t + 1] = state
-    return out
+        out[t + 1] = state
+    return np.ascontiguousarray(out.T)
