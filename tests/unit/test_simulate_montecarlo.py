@@ -338,3 +338,25 @@ def test_break_even_of_the_investor() -> None:
     below = price(simple_contract(), known_fit(), effect=Effect(job_entry=be.factor - 0.05), **kw)
     above = price(simple_contract(), known_fit(), effect=Effect(job_entry=be.factor + 0.05), **kw)
     assert below.investor_net.mean() < 0 <= above.investor_net.mean()
+
+
+def test_simulated_blocks_and_history_are_valid_register_tables() -> None:
+    # The tables the Monte Carlo settles, and the history it calibrates on, are the canonical
+    # tables the columnar Register reads: it accepts them as they are.
+    from impactbond.examples import nyborg_history
+    from impactbond.register import Register
+    from impactbond.simulate import history_tables
+    from impactbond.simulate import montecarlo as mc
+
+    people, trajectories = nyborg_history()
+    history = history_tables(people[:50], trajectories[:50])
+    assert len(Register.from_tables(history.participants, history.spells).ids) == 50
+    contract = simple_contract()
+    referrals = Referrals({"c": 7}, start=START, weeks=3)
+    plan = mc._plan(contract, known_fit(), referrals, AS_OF, None, None, None)
+    params, paths, _ = np.random.default_rng(0).spawn(3)
+    block = mc._simulate_block(plan, Effect(job_entry=0.5), 4, 3, params, paths, True)
+    tables = mc._block_tables(plan, block)
+    register = Register.from_tables(tables.participants, tables.spells)
+    assert sorted(set(register.scenario.tolist())) == [8, 9, 10, 11, 12, 13]
+    assert len(register.ids) == 2 * 3 * 7

@@ -5,7 +5,8 @@ Monte Carlo, as the two canonical tables of the register (see the
 architecture page): ``participants`` (``participant_id``, ``cohort``,
 ``enrolled``, ``referred``, ``exited`` and, for simulated cohorts, an int32
 ``scenario``) and ``spells`` (``participant_id``, ``status``, ``start``,
-``end``, ``hours``, ``employer``).  Any reader that produces these tables
+``end``, ``hours``, ``employer``), with the schemas of
+:class:`impactbond.Register`.  Any reader that produces these tables
 (the CSV readers of :mod:`impactbond.io.trajectories` through
 :func:`history_tables`, a DREAM reader) feeds the calibration.
 
@@ -33,6 +34,7 @@ import pyarrow.compute as pc
 from impactbond.domain.participant import Participant
 from impactbond.domain.trajectory import Spell, Trajectory
 from impactbond.errors import InvalidInput
+from impactbond.register import PARTICIPANTS_SCHEMA, SPELLS_SCHEMA
 from impactbond.status import Status
 
 __all__ = [
@@ -52,27 +54,6 @@ EPOCH = date(1970, 1, 1).toordinal()
 
 #: Weekly hours written on simulated employment spells (the full-time norm).
 FULL_TIME_HOURS = 37
-
-PARTICIPANTS_SCHEMA = pa.schema(
-    [
-        ("participant_id", pa.string()),
-        ("cohort", pa.string()),
-        ("enrolled", pa.date32()),
-        ("referred", pa.date32()),
-        ("exited", pa.date32()),
-        ("scenario", pa.int32()),
-    ]
-)
-SPELLS_SCHEMA = pa.schema(
-    [
-        ("participant_id", pa.string()),
-        ("status", pa.string()),
-        ("start", pa.date32()),
-        ("end", pa.date32()),
-        ("hours", pa.decimal128(9, 2)),
-        ("employer", pa.string()),
-    ]
-)
 
 
 class Tables(NamedTuple):
