@@ -483,6 +483,235 @@ register data stop before the last payments fall due.""",
     ),
 ]
 
+SENSIBLE = [
+    (
+        "md",
+        """# Is a social impact bond sensible for us?
+
+A municipality considering *Kom godt tilbage i job* wants to know, before
+signing, what the contract will do: what it will pay and save, how likely
+the investor is to lose money, how likely the targets are to be reached, and
+how large the programme's effect must be for the contract to pay off. This
+notebook answers with a Monte Carlo of the Nyborg contract:
+
+1. calibrate a weekly status model on the register history of citizens like
+   those the municipality would refer (here a synthetic history of 1,000
+   citizens, so that the calibration can be checked against the truth);
+2. simulate many futures of the referred cohorts, each with its own
+   parameters drawn from the fit, with the programme's effect and without it
+   on the same random numbers;
+3. settle every future under the contract, exactly as a real settlement
+   would (targets, bonuses and caps per scenario);
+4. summarise the payer's payments and net cost, the investor's return and
+   the chance of reaching the targets.
+
+Prices, caps, the investment and benefit rates are illustrative.""",
+    ),
+    (
+        "code",
+        """from datetime import date
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+import impactbond as ib
+from impactbond import plot
+from impactbond.examples import NYBORG_HISTORY_UNTIL, nyborg_history
+from impactbond.examples.make_nyborg_history import true_model
+from impactbond.simulate import (BenefitCosts, Effect, Referrals, break_even_effect,
+                                 calibrate, history_tables, price)
+
+contract, _, _ = ib.examples.nyborg()
+people, trajectories = nyborg_history()
+history = history_tables(people, trajectories)
+print(history.participants.num_rows, "citizens,", history.spells.num_rows, "spells, until",
+      NYBORG_HISTORY_UNTIL)""",
+    ),
+    (
+        "md",
+        """## 1. The model, calibrated on history
+
+Each citizen's status is read once a week from the day they entered the
+target group. Moves from one week to the next are counted per cohort and per
+band of time since the start (0-12, 13-25, 26-51 and 52+ weeks: the newly
+sick-listed find work more easily than those sick-listed for a year). Each
+row of counts has a Dirichlet posterior; the fit reports how many citizens
+each band rests on, and would warn (`ThinDataWarning`) if a band had fewer
+than 30.""",
+    ),
+    (
+        "code",
+        """fit = calibrate(history, data_until=NYBORG_HISTORY_UNTIL)
+summary = fit.to_frame()
+own = {"sick_listed": "sickness_benefit", "unemployed": "unemployment_benefit"}
+rates = summary[[own[c] == f for c, f in zip(summary.cohort, summary["from"])]]
+assert (rates.people_in_band >= 30).all() and not fit.thin_bands
+rates[["cohort", "band", "from", "people_in_band", "moves", "job_entry", "job_entry_sd"]].round(4)""",
+    ),
+    (
+        "md",
+        """The history is synthetic, drawn from a known model, so we can check that
+the calibration finds it: the weekly job-entry rate from each cohort's own
+benefit, band by band, with two posterior standard deviations, against the
+rate the history was drawn from.""",
+    ),
+    (
+        "code",
+        """truth = true_model()
+job = fit.model.states.index(ib.Status.EMPLOYED)
+fig, ax = plt.subplots(figsize=(7, 3.8), layout="constrained")
+for c, cohort in enumerate(fit.model.cohorts):
+    i = fit.model.states.index(ib.Status.parse(own[cohort]))
+    est = fit.model.transitions[c, :, i, job]
+    sd = fit.posterior_sd()[c, :, i, job]
+    true = truth.transitions[c, :, truth.states.index(ib.Status.parse(own[cohort])),
+                             truth.states.index(ib.Status.EMPLOYED)]
+    x = np.arange(len(fit.model.bands)) + 0.1 * c
+    ax.errorbar(x, est * 100, yerr=2 * sd * 100, fmt="o", color=f"C{c}", label=f"{cohort}: fit")
+    ax.plot(x, true * 100, "x", color=f"C{c}", markersize=9, label=f"{cohort}: truth")
+    assert (np.abs(est - true) < 3 * sd).all()
+ax.set_xticks(np.arange(len(fit.model.bands)), [f"weeks {b}" for b in fit.model.band_labels])
+ax.set_ylabel("weekly job-entry rate (%)")
+ax.set_title("Job entry falls with time on benefit: fit (±2 sd) and truth")
+ax.legend(fontsize="small")
+plt.show()""",
+    ),
+    (
+        "md",
+        """## 2. The assumptions
+
+- **Referrals**: 60 sick-listed and 40 unemployed citizens, spread evenly over
+  the contract's referral window.
+- **Effect**: the programme raises the weekly job-entry rate by 50 % and makes
+  jobs last 25 % longer. This is the number nobody knows; section 5 asks how
+  large it must be.
+- **Benefit costs**: DKK 4,500 a week of sickness or unemployment benefit,
+  of which the state refunds 80 %, 40 %, 30 % and 20 % by benefit week
+  (the 2016 refusion staircase): an avoided benefit week saves the
+  municipality only its own share.
+- **Financing**: the Nyborg contract publishes none; we assume an investor
+  funds the provider with DKK 3,000,000 at the start and receives every
+  outcome payment.""",
+    ),
+    (
+        "code",
+        """AS_OF = date(2027, 9, 1)   # after the last payment of the term has fallen due
+referrals = Referrals.over_referral_window(contract, {"sick_listed": 60, "unemployed": 40})
+effect = Effect(job_entry=0.5, job_stay=0.25)
+costs = BenefitCosts.with_refusion_staircase(
+    {"sickness_benefit": ib.Money(4500, "DKK"), "unemployment_benefit": ib.Money(4500, "DKK")})
+financing = ib.Financing([ib.DatedAmount(contract.term_start, ib.Money(3_000_000, "DKK"))])
+common = dict(as_of=AS_OF, referrals=referrals, benefit_costs=costs, financing=financing)""",
+    ),
+    (
+        "md",
+        """## 3. Two hundred futures, settled
+
+Each scenario draws its own transition matrices from the fit (parameter
+uncertainty), simulates the 100 citizens week by week for 132 weeks, and is
+settled under the contract twice: with the effect and without it, on the
+same random numbers, so that their difference is the effect and not noise.""",
+    ),
+    (
+        "code",
+        """result = price(contract, fit, effect=effect, scenarios=200, seed=1, **common)
+frame = result.to_frame()
+assert len(frame) == 200 and result.excluded.sum() == 0
+assert np.isclose(frame.payments.mean(), result.payments.mean() / 100)
+s = result.summary()
+table = pd.DataFrame([m.to_dict() for m in s.measures]).set_index("name")
+table[["unit", "mean", "se", "q05", "q50", "q95"]].round(1)""",
+    ),
+    (
+        "code",
+        """ax = plot.price_fan_chart(result)
+ax.figure.set_size_inches(9, 4.5)
+assert np.isclose(ax.lines[0].get_ydata()[-1], np.median(result.payments) / 100)
+plt.show()""",
+    ),
+    (
+        "code",
+        """axes = plot.price_histograms(result)
+assert [sum(p.get_height() for p in a.patches) for a in axes] == [200, 200, 200]
+plt.show()""",
+    ),
+    (
+        "md",
+        """## 4. What the municipality pays for
+
+Without the programme the same citizens would still find work: the
+counterfactual settlement pays for those months too (deadweight). The price
+per *additional* employment month is what the municipality pays in all,
+divided by the months the programme adds; compare it with what a month off
+benefit saves the municipality after refusion.""",
+    ),
+    (
+        "code",
+        """pay = result.payments / 100
+deadweight = result.counterfactual_payments / 100
+saving_per_month = (result.savings / 100).sum() / result.additional_months.sum()
+p = s.probabilities
+rows = {
+    "mean payments (DKK)": pay.mean(),
+    "of which paid without any effect (DKK)": deadweight.mean(),
+    "additional employment months": result.additional_months.mean(),
+    "price per additional month (DKK)": s.price_per_additional_month,
+    "saving per additional month, net of refusion (DKK)": saving_per_month,
+    "P(payer saves money)": p["payer_saves"][0],
+    "P(investor loses money)": p["investor_loss"][0],
+    "P(sick-listed reach the target)": p["reach_target_sick_listed"][0],
+    "P(unemployed reach the target)": p["reach_target_unemployed"][0],
+}
+assert deadweight.mean() < pay.mean()
+assert np.isclose(s.price_per_additional_month, pay.mean() / result.additional_months.mean())
+assert np.isclose(p["investor_loss"][0], (result.investor_net < 0).mean())
+pd.Series(rows).round(3)""",
+    ),
+    (
+        "md",
+        """## 5. How large must the effect be?
+
+The break-even effect is the multiple of the assumed effect at which a party
+comes out even on average: for the municipality, where the benefit savings
+pay for the outcome payments; for the investor, where the payments repay the
+investment. Each step of the search is a Monte Carlo with the same seed
+(common random numbers), so the mean moves smoothly with the effect.""",
+    ),
+    (
+        "code",
+        """search = dict(scenarios=40, seed=2, tolerance=0.05, **common)
+payer = break_even_effect(contract, fit, party="payer", planned=effect, **search)
+investor = break_even_effect(contract, fit, party="investor", planned=effect, **search)
+for be in (payer, investor):
+    if be.factor is None:
+        print(f"{be.party}: does not break even up to {max(f for f, _ in be.evaluations)} x the effect")
+    else:
+        print(f"{be.party}: breaks even at {be.factor:.2f} x the effect "
+              f"(job entry {be.effect.job_entry:+.0%}, job duration {be.effect.job_stay:+.0%})")
+values = dict(investor.evaluations)
+assert values[0.0] < 0 <= values[4.0]   # no effect: a loss; four times the effect: a gain
+assert investor.factor is not None and 0 < investor.factor < 4""",
+    ),
+    (
+        "md",
+        """## What this says, and what it does not
+
+The Monte Carlo turns the one unknown, the programme's effect, into what each
+party can weigh: with the assumed effect the investor usually gets its money
+back and more; the municipality pays for many months that would have come
+anyway, and its payments are covered by savings only at a larger effect. A
+lower price per month, a target set above the counterfactual, or a cap on
+payments without effect would move money back to the municipality; rerun
+the cells with the contract amended (`attrs.evolve`) to see how far.
+
+The model is a weekly Markov chain per cohort and band: it knows nothing of
+the business cycle, of who is referred beyond the cohort, or of effects that
+fade; see *The pricing model* in the documentation for its assumptions and
+limits.""",
+    ),
+]
+
 
 def notebook(cells: list[tuple[str, str]]) -> object:
     import nbformat
@@ -506,6 +735,7 @@ NOTEBOOKS = {
     "01-nyborg-cohort.ipynb": NYBORG_COHORT,
     "02-retention-curves.ipynb": RETENTION,
     "03-pricing-a-contract.ipynb": PRICING,
+    "04-is-a-sib-sensible.ipynb": SENSIBLE,
 }
 
 

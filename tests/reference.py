@@ -189,3 +189,64 @@ def job_spell_duration(
             if gap > allowed_gap:
                 return last + 1 - start, True
     return last + 1 - start, False
+
+
+def sample_path(
+    matrices: Sequence[Sequence[Sequence[float]]],
+    band_of_step: Sequence[int],
+    initial: int,
+    uniforms: Sequence[float],
+) -> list[int]:
+    """One person's weekly states, by inverse transform over (stay, the others in order).
+
+    ``matrices[b][i][j]``: the probability of moving from ``i`` to ``j`` in a
+    week of band ``b``.  A week's number ``u`` keeps the state when ``u <
+    p[i][i]``; otherwise the destination is the first other state ``j``
+    (in order) whose running share of the leaving probability exceeds
+    ``(u - p[i][i]) / (1 - p[i][i])``.
+    """
+    state = initial
+    path = [state]
+    for t, u in enumerate(uniforms):
+        row = matrices[band_of_step[t]][state]
+        stay = row[state]
+        if u >= stay:
+            leave = sum(p for j, p in enumerate(row) if j != state)
+            v = (u - stay) / (1 - stay)
+            running = 0.0
+            chosen = None
+            for j, p in enumerate(row):
+                if j == state or p == 0:
+                    continue
+                running += p / leave
+                if v < running:
+                    chosen = j
+                    break
+            if chosen is None:  # v at the very top: the last state with a share
+                chosen = max(j for j, p in enumerate(row) if j != state and p > 0)
+            state = chosen
+        path.append(state)
+    return path
+
+
+def municipal_cost_of_runs(
+    runs: Sequence[tuple[int, int, int]],
+    weekly: dict[int, int],
+    shares: dict[int, list[tuple[int, Fraction]]],
+) -> Fraction:
+    """The municipality's cost of benefit runs ``(status, first benefit week, weeks)``, exactly.
+
+    ``weekly[status]``: minor units a week; ``shares[status]``: ``(from week,
+    municipal share)`` bands.  Week by week, no numpy.
+    """
+    total = Fraction(0)
+    for status, first, weeks in runs:
+        if status not in weekly:
+            continue
+        for w in range(first, first + weeks):
+            share = Fraction(1)
+            for start, s in shares.get(status, [(1, Fraction(1))]):
+                if w >= start:
+                    share = s
+            total += weekly[status] * share
+    return total

@@ -9,7 +9,7 @@ Register trajectories in, exact outcome payments out, every krone explained.
 Fraction(2, 1)
 """
 
-from impactbond import examples, finance
+from impactbond import examples, finance, simulate
 from impactbond._version import __version__
 from impactbond.calendar import MonthlyGrid, MonthRounding, WeeklyGrid, add_months
 from impactbond.core.accrual import AccrualConvention
@@ -133,4 +133,5 @@ __all__ = [
     "load_contract",
     "loads_contract",
     "settle",
+    "simulate",
 ]

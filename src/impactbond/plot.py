@@ -45,8 +45,10 @@ if TYPE_CHECKING:
 
     from impactbond.finance.cashflows import CashFlows
     from impactbond.settle import Settlement
+    from impactbond.simulate.summaries import PriceResult
 
 __all__ = [
+    "FAN_BANDS",
     "cashflows",
     "censoring_marks",
     "cumulative_months",
@@ -54,6 +56,8 @@ __all__ = [
     "job_spell_survival_of",
     "party_cashflows",
     "payments_by_period",
+    "price_fan_chart",
+    "price_histograms",
     "retention_curve",
 ]
 
@@ -549,3 +553,99 @@ def party_cashflows(flows: CashFlows, ax: Axes | None = None) -> Axes:
     ax.set_title("Cash flows per party (received +, paid -)")
     ax.legend(fontsize="small")
     return ax
+
+
+# ---------------------------------------------------------------------------
+# Monte Carlo pricing
+# ---------------------------------------------------------------------------
+
+#: The quantile bands of a fan chart, outermost first.
+FAN_BANDS: tuple[tuple[float, float], ...] = ((0.05, 0.95), (0.25, 0.75))
+
+
+def price_fan_chart(
+    result: PriceResult, ax: Axes | None = None, *, counterfactual: bool = True
+) -> Axes:
+    """The payer's cumulative outcome payments by invoice period over the scenarios.
+
+    Shaded bands hold the middle 90 % and 50 % of the scenarios (:data:`FAN_BANDS`),
+    the line is the median; the dashed line is the counterfactual's median
+    (the same citizens without the programme's effect).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``ax.collections`` holds one band per :data:`FAN_BANDS` entry; ``ax.lines``
+        the median (and the counterfactual's median).
+    """
+    ax = _axes(ax)
+    scale = float(result.minor_per_unit)
+    cumulative = np.cumsum(result.payments_by_period, axis=1) / scale
+    x = _dates([end.toordinal() for _, end in result.periods])
+    for i, (lo, hi) in enumerate(FAN_BANDS):
+        ax.fill_between(
+            x,
+            np.quantile(cumulative, lo, axis=0),
+            np.quantile(cumulative, hi, axis=0),
+            color="C0",
+            alpha=0.2 + 0.2 * i,
+            linewidth=0,
+            label=f"{round(lo * 100)}-{round(hi * 100)} % of scenarios",
+        )
+    ax.plot(x, np.median(cumulative, axis=0), color="C0", label="median")
+    if counterfactual:
+        base = np.cumsum(result.counterfactual_by_period, axis=1) / scale
+        ax.plot(x, np.median(base, axis=0), color="0.4", linestyle="--", label="median, no effect")
+    ax.xaxis_date()
+    ax.set_xlabel("end of invoice period")
+    ax.set_ylabel(f"cumulative outcome payments ({result.currency})")
+    ax.set_title(f"Outcome payments over {result.scenarios} scenarios")
+    ax.legend(fontsize="small", loc="upper left")
+    return ax
+
+
+def price_histograms(result: PriceResult, axes: Sequence[Axes] | None = None) -> list[Axes]:
+    """Histograms of the payer's payments, the payer's net cost and the investor's multiple.
+
+    The net cost panel appears with benefit costs, the multiple with financing
+    terms; each panel marks the mean (solid) and the counterfactual or
+    break-even line (dashed).
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        One per panel; each holds one histogram whose counts add up to the
+        scenarios with a defined value.
+    """
+    scale = float(result.minor_per_unit)
+    panels: list[tuple[str, npt.NDArray[np.float64], float, str]] = [
+        (
+            f"outcome payments ({result.currency})",
+            result.payments / scale,
+            float(np.mean(result.counterfactual_payments / scale)),
+            "mean, no effect",
+        )
+    ]
+    if result.has_savings:
+        panels.append(
+            (f"payer's net cost ({result.currency})", result.net_cost / scale, 0.0, "break-even")
+        )
+    if result.has_financing:
+        multiple = result.investor_multiple[np.isfinite(result.investor_multiple)]
+        panels.append(("investor's money multiple", multiple, 1.0, "break-even"))
+    if axes is None:
+        plt = _pyplot()
+        _, grid = plt.subplots(
+            1, len(panels), figsize=(4.2 * len(panels), 3.6), layout="constrained", squeeze=False
+        )
+        axes = list(grid[0])
+    out = []
+    for ax, (label, values, mark, mark_label) in zip(axes, panels, strict=True):
+        ax.hist(values, bins=min(40, max(5, len(values) // 10)), color="C0", alpha=0.8)
+        ax.axvline(float(np.mean(values)), color="C1", label="mean")
+        ax.axvline(mark, color="0.3", linestyle="--", label=mark_label)
+        ax.set_xlabel(label)
+        ax.set_ylabel("scenarios")
+        ax.legend(fontsize="small")
+        out.append(ax)
+    return out

@@ -25,6 +25,7 @@ LAYERS = {
     "report": 5,
     "render": 5,
     "plot": 5,
+    "price_report": 5,
     "scale": 5,
     "cli": 6,
     "examples": 6,

@@ -8,6 +8,7 @@
     impactbond validate CONTRACT [SPELLS [--participants PEOPLE] [--events EVENTS]]
     impactbond render CONTRACT [--language da|en] [--format markdown|html|pdf] [--settlement SPELLS]
     impactbond report CONTRACT SPELLS [--participants PEOPLE] --as-of DATE --output report.html
+    impactbond price CONTRACT --history SPELLS --scenarios N [--effect ...] [--seed S]
     impactbond statuses [--format text|markdown|csv|json]
     impactbond export indigo CONTRACT [--settlement RESULTS.json]
 
@@ -31,7 +32,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from impactbond._version import __version__
-from impactbond.cli import _export, _render, _report, _settle, _statuses, _validate
+from impactbond.cli import _export, _price, _render, _report, _settle, _statuses, _validate
 from impactbond.cli._common import CommandLineError
 from impactbond.cli._settle import NYBORG_AS_OF
 from impactbond.domain.participant import withhold_cpr
@@ -48,6 +49,7 @@ COMMANDS: tuple[Register, ...] = (
     _validate.register,
     _render.register,
     _report.register,
+    _price.register,
     _statuses.register,
     _export.register,
 )

@@ -29,6 +29,7 @@ from impactbond.status import Status
 
 __all__ = [
     "NYBORG_CUT_OFF",
+    "NYBORG_HISTORY_UNTIL",
     "NyborgPaths",
     "dwp_rate_card",
     "effect_size",
@@ -36,6 +37,8 @@ __all__ = [
     "hybrid",
     "koto_sib",
     "nyborg",
+    "nyborg_history",
+    "nyborg_history_paths",
     "nyborg_paths",
 ]
 
@@ -44,6 +47,9 @@ Events = dict[str, list[tuple[str, date]]]
 #: The last day of register data in the synthetic Nyborg cohort.  Settlements count the days
 #: before ``as_of``, so ``as_of = NYBORG_CUT_OFF + 1 day`` (2026-07-01) uses all of it.
 NYBORG_CUT_OFF = date(2026, 6, 30)
+
+#: The last day of the synthetic register history of citizens comparable to the Nyborg cohorts.
+NYBORG_HISTORY_UNTIL = date(2023, 6, 30)
 
 _files = ExitStack()
 
@@ -87,6 +93,34 @@ def nyborg() -> tuple[Contract, list[Participant], list[Trajectory]]:
     participants = read_participants(paths.participants)
     by_id = read_spells(paths.spells)
     return contract, participants, [by_id[p.id] for p in participants]
+
+
+def nyborg_history_paths() -> tuple[Path, Path]:
+    """The paths of the history's ``(spells, participants)`` CSV files.
+
+    >>> [p.name for p in nyborg_history_paths()]
+    ['nyborg_history_spells.csv', 'nyborg_history_participants.csv']
+    """
+    return _path("nyborg_history_spells.csv"), _path("nyborg_history_participants.csv")
+
+
+def nyborg_history() -> tuple[list[Participant], list[Trajectory]]:
+    """A register history of 1,000 citizens comparable to the Nyborg cohorts (synthetic).
+
+    600 sick-listed and 400 unemployed citizens, each followed from the Monday
+    they entered the target group (2019-2022) until :data:`NYBORG_HISTORY_UNTIL`;
+    drawn from the banded weekly model of
+    :func:`impactbond.examples.make_nyborg_history.true_model`.  The input of
+    the pricing notebook and of ``impactbond price``.
+
+    >>> people, trajectories = nyborg_history()
+    >>> len(people), people[0].cohort
+    (1000, 'sick_listed')
+    """
+    spells, participants = nyborg_history_paths()
+    people = read_participants(participants)
+    by_id = read_spells(spells)
+    return people, [by_id[p.id] for p in people]
 
 
 def example_path(name: str) -> Path:

@@ -1,0 +1,215 @@
+"""The Monte Carlo's report: text for the terminal, JSON for machines, HTML with figures.
+
+>>> from impactbond.price_report import format_number
+>>> format_number(1234567.891), format_number(0.0512, percent=True)
+('1,234,568', '5.1 %')
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from typing import Any
+
+from impactbond.simulate.calibrate import Fit
+from impactbond.simulate.summaries import QUANTILES, PriceResult
+
+__all__ = ["format_number", "price_html", "price_json", "price_text"]
+
+_LABELS = {
+    "payments": "outcome payments",
+    "counterfactual_payments": "payments with no effect",
+    "months": "employment months",
+    "additional_months": "additional employment months",
+    "savings": "benefit savings (net of refusion)",
+    "net_cost": "payer's net cost",
+    "investor_net": "investor's net cash flow",
+    "investor_irr": "investor's IRR (XIRR)",
+    "investor_multiple": "investor's money multiple",
+    "provider_income": "provider's income",
+}
+
+
+def format_number(value: float, *, percent: bool = False) -> str:
+    """A number for people: thousands separated, percentages with one decimal."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if percent:
+        return f"{value * 100:.1f} %"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _label(name: str) -> str:
+    if name.startswith("achieved_"):
+        return f"achieved, {name.removeprefix('achieved_')}"
+    return _LABELS.get(name, name)
+
+
+def _assumptions(result: PriceResult) -> list[tuple[str, str]]:
+    e = result.effect
+    r = result.referrals
+    return [
+        ("contract", result.contract_id),
+        ("as of", result.as_of.isoformat()),
+        ("scenarios", f"{result.scenarios} (seed {result.seed}, blocks of {result.block_size})"),
+        (
+            "effect",
+            f"job entry {e.job_entry:+.0%}, job duration {e.job_stay:+.0%} "
+            "(relative to the counterfactual)",
+        ),
+        (
+            "referrals",
+            ", ".join(f"{c} {n}" for c, n in r.counts)
+            + f" over {r.weeks} weeks from {r.start.isoformat()}",
+        ),
+        ("weeks simulated per citizen", str(result.weeks)),
+        ("parameter uncertainty", "drawn from the fit" if result.parameter_uncertainty else "off"),
+        ("excluded by the settlement", str(int(result.excluded.sum()))),
+    ]
+
+
+def _rows(result: PriceResult) -> list[list[str]]:
+    s = result.summary()
+    rows = []
+    for m in s.measures:
+        pct = m.name == "investor_irr"
+        unit = "" if m.unit in ("units", "x", "per year", "months") else f" ({m.unit})"
+        rows.append(
+            [
+                _label(m.name) + unit,
+                format_number(m.mean, percent=pct),
+                format_number(m.se, percent=pct),
+                *(format_number(q, percent=pct) for q in m.quantiles),
+            ]
+        )
+    return rows
+
+
+def _probabilities(result: PriceResult) -> list[tuple[str, str]]:
+    s = result.summary()
+    names = {"investor_loss": "investor loses money", "payer_saves": "payer saves money"}
+    out = []
+    for key, (p, se) in s.probabilities.items():
+        label = names.get(key, key.replace("reach_target_", "target reached, "))
+        out.append((label, f"{format_number(p, percent=True)} ± {format_number(se, percent=True)}"))
+    out.append(
+        (
+            f"price per additional employment month ({result.currency})",
+            f"{format_number(s.price_per_additional_month)} ± "
+            f"{format_number(s.price_per_additional_month_se)}",
+        )
+    )
+    return out
+
+
+def price_text(result: PriceResult) -> str:
+    """The summary as aligned text (means, Monte Carlo standard errors, quantiles)."""
+    header = ["", "mean", "± se", *(f"{round(q * 100)} %" for q in QUANTILES)]
+    rows = [header, *_rows(result)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = [f"{k}: {v}" for k, v in _assumptions(result)]
+    lines.append("")
+    for r in rows:
+        lines.append(
+            "  ".join(
+                cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                for i, cell in enumerate(r)
+            )
+        )
+    lines.append("")
+    lines += [f"{k}: {v}" for k, v in _probabilities(result)]
+    return "\n".join(lines)
+
+
+def price_json(result: PriceResult, fit: Fit | None = None) -> str:
+    """The assumptions, the summary and (with ``fit``) the calibration's sample sizes, as JSON."""
+    doc: dict[str, Any] = result.to_dict()
+    if fit is not None:
+        doc["calibration"] = {
+            "method": fit.method,
+            "data_until": fit.data_until.isoformat(),
+            "people": dict(zip(fit.model.cohorts, fit.people.tolist(), strict=True)),
+            "bands": list(fit.model.band_labels),
+            "people_in_band": {
+                c: fit.people_in_band[i].tolist() for i, c in enumerate(fit.model.cohorts)
+            },
+            "thin_bands": [list(t) for t in fit.thin_bands],
+        }
+
+    return json.dumps(_clean(doc), indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: an undefined number is null."""
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)
+
+
+def _svg(figure: Any) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def price_html(result: PriceResult, fit: Fit | None = None, *, figures: bool = True) -> str:
+    """A self-contained HTML page: assumptions, summary table, probabilities and figures."""
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Pricing {esc(result.contract_id)}</title>",
+        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{padding:.2em .6em;border-bottom:1px solid #ddd}"
+        "td.n{text-align:right;font-variant-numeric:tabular-nums}</style>",
+        "</head><body>",
+        f"<h1>Is a social impact bond sensible? {esc(result.contract_id)}</h1>",
+        "<h2>Assumptions</h2><table>",
+    ]
+    parts += [f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _assumptions(result)]
+    parts.append("</table><h2>Over the scenarios</h2><table><tr><th></th>")
+    parts += [
+        f"<th>{esc(h)}</th>" for h in ["mean", "± se", *(f"{round(q * 100)} %" for q in QUANTILES)]
+    ]
+    parts.append("</tr>")
+    for row in _rows(result):
+        cells = "".join(f'<td class="n">{esc(c)}</td>' for c in row[1:])
+        parts.append(f"<tr><th>{esc(row[0])}</th>{cells}</tr>")
+    parts.append("</table><h2>Probabilities and the price of an additional month</h2><table>")
+    parts += [
+        f'<tr><th>{esc(k)}</th><td class="n">{esc(v)}</td></tr>' for k, v in _probabilities(result)
+    ]
+    parts.append("</table>")
+    if fit is not None:
+        parts.append("<h2>Calibration</h2><table><tr><th>cohort</th><th>citizens</th>")
+        parts += [f"<th>weeks {esc(b)}</th>" for b in fit.model.band_labels]
+        parts.append("</tr>")
+        for i, c in enumerate(fit.model.cohorts):
+            cells = "".join(f'<td class="n">{int(x)}</td>' for x in fit.people_in_band[i])
+            parts.append(
+                f'<tr><th>{esc(c)}</th><td class="n">{int(fit.people[i])}</td>{cells}</tr>'
+            )
+        parts.append("</table>")
+    if figures:
+        from impactbond import plot
+
+        plt = plot._pyplot()
+        ax = plot.price_fan_chart(result)
+        parts.append("<h2>Payments over time</h2>" + _svg(ax.figure))
+        plt.close(ax.figure)
+        axes = plot.price_histograms(result)
+        parts.append("<h2>Distributions</h2>" + _svg(axes[0].figure))
+        plt.close(axes[0].figure)
+    parts.append("</body></html>")
+    return "\n".join(parts)

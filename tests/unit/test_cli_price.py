@@ -1,0 +1,127 @@
+"""``impactbond price`` on the embedded Nyborg contract and its register history."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from impactbond.cli import main
+from impactbond.examples import example_path
+
+CONTRACT = example_path("nyborg.toml")
+SPELLS = example_path("nyborg_history_spells.csv")
+PEOPLE = example_path("nyborg_history_participants.csv")
+BASE = [
+    "price",
+    str(CONTRACT),
+    "--history",
+    str(SPELLS),
+    "--history-participants",
+    str(PEOPLE),
+    "--referrals",
+    "sick_listed=6",
+    "unemployed=4",
+    "--scenarios",
+    "6",
+    "--seed",
+    "5",
+    "--quiet",
+]
+
+
+def test_json_report(tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    args = [
+        *BASE,
+        "--effect",
+        "0.5,0.25",
+        "--weekly-benefit",
+        "sickness_benefit=4500",
+        "--investment",
+        "2023-10-01=300000",
+        "--output",
+        str(out),
+    ]
+    assert main(args) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["scenarios"] == 6 and doc["seed"] == 5
+    assert doc["effect"] == {"job_entry": 0.5, "job_stay": 0.25}
+    assert doc["referrals"]["counts"] == {"sick_listed": 6, "unemployed": 4}
+    assert doc["calibration"]["people"] == {"sick_listed": 600, "unemployed": 400}
+    names = {m["name"] for m in doc["summary"]["measures"]}
+    assert {"payments", "savings", "net_cost", "investor_irr"} <= names
+    assert "investor_loss" in doc["summary"]["probabilities"]
+    # The same seed gives the same report.
+    again = tmp_path / "again.json"
+    assert main([*args[:-1], str(again)]) == 0
+    assert json.loads(again.read_text(encoding="utf-8"))["summary"] == doc["summary"]
+
+
+def test_html_report_has_the_figures(tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert main([*BASE, "--effect", "0.3", "--output", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 2
+    assert "price per additional employment month" in text
+
+
+def test_text_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*BASE, "--effect", "0.3,0.1"]) == 0
+    out = capsys.readouterr().out
+    assert "outcome payments (DKK)" in out and "job entry +30%" in out
+
+
+def test_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*BASE[:8], "--referrals", "nobody=3", "--quiet"]) == 2
+    assert "nobody" in capsys.readouterr().err
+    assert main([*BASE, "--output", str(tmp_path / "report.txt")]) == 2
+    assert ".html or .json" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as done:
+        main([*BASE, "--effect", "lots"])
+    assert done.value.code == 2
+    bad = tmp_path / "spells.csv"
+    bad.write_text("participant_id,status,start,end\nH-0001,flying,2020-01-01,\n", encoding="utf-8")
+    assert (
+        main(
+            [
+                "price",
+                str(CONTRACT),
+                "--history",
+                str(bad),
+                "--history-participants",
+                str(PEOPLE),
+                "--referrals",
+                "sick_listed=2",
+                "--quiet",
+            ]
+        )
+        == 2
+    )
+    assert "flying" in capsys.readouterr().err
+
+
+def test_refuses_to_write_over_an_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # An --output that is the history file itself.
+    history = tmp_path / "history.json"
+    history.write_bytes(SPELLS.read_bytes())
+    assert (
+        main(
+            [
+                "price",
+                str(CONTRACT),
+                "--history",
+                str(history),
+                "--history-participants",
+                str(PEOPLE),
+                "--referrals",
+                "sick_listed=2",
+                "--quiet",
+                "--output",
+                str(history),
+            ]
+        )
+        == 2
+    )
+    assert "refusing to write over it" in capsys.readouterr().err
