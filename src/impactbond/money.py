@@ -800,3 +800,31 @@ def exact_sum(values: npt.NDArray[Any]) -> int:
     high = v >> 32
     low = v & 0xFFFFFFFF
     return (int(high.sum(dtype=np.int64)) << 32) + int(low.sum(dtype=np.int64))
+
+
+_LIMB = 21
+
+
+def exact_bincount(
+    keys: npt.NDArray[np.int64], values: npt.NDArray[np.int64], n: int
+) -> npt.NDArray[np.int64]:
+    """``np.bincount(keys, weights=values)`` exactly in int64 for values ``>= 0``.
+
+    ``np.bincount`` adds in float64; the values are split into 21-bit limbs,
+    whose sums stay below 2**53 for up to 2**32 values, and joined again.
+
+    >>> exact_bincount(np.array([0, 2, 2]), np.array([2**60, 2**60 + 1, 5]), 3).tolist()
+    [1152921504606846976, 0, 1152921504606846982]
+    """
+    if len(values) and int(values.min()) < 0:
+        raise ValueError("exact_bincount adds values >= 0")
+    out = np.zeros(n, dtype=np.int64)
+    v = values.astype(np.int64)
+    mask = (1 << _LIMB) - 1
+    for k in range(3):
+        limb = (v >> (_LIMB * k)) & mask
+        if not limb.any():
+            continue
+        sums = np.bincount(keys, weights=limb.astype(np.float64), minlength=n)
+        out += sums.astype(np.int64) << (_LIMB * k)
+    return out

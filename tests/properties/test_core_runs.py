@@ -168,10 +168,14 @@ def test_run_at_reads_retention(case: tuple[SpellColumns, int], data: st.DataObj
     at_h = run_at(runs, np.arange(n), start + horizon)
     at_s = run_at(runs, np.arange(n), start)
     observed = (start >= 0) & (start + horizon < n_weeks)
-    status_h = np.where(at_h >= 0, cols.status[spell[at_h]], 0)
+
+    def at(values: np.ndarray, run: np.ndarray) -> np.ndarray:
+        return np.array([values[spell[k]] if k >= 0 else 0 for k in run.tolist()], dtype=np.int64)
+
+    status_h = at(cols.status, at_h)
     retained = observed & table[status_h]
-    emp_h = np.where(at_h >= 0, cols.employer[spell[at_h]], 0)
-    emp_s = np.where(at_s >= 0, cols.employer[spell[at_s]], 0)
+    emp_h = at(cols.employer, at_h)
+    emp_s = at(cols.employer, at_s)
     same = retained & (emp_h == emp_s) & (emp_s != 0)
     assert retained.tolist() == want.retained.tolist()
     assert same.tolist() == want.same_employer.tolist()

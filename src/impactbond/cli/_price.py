@@ -133,7 +133,7 @@ def _history_until(tables: Any) -> date:
 
 def _cmd_price(args: argparse.Namespace) -> int:
     from impactbond.domain.terms import DatedAmount, Financing
-    from impactbond.errors import InvalidInput
+    from impactbond.cli._common import CommandLineError
     from impactbond.io.contract_file import load_contract
     from impactbond.io.trajectories import (
         read_participants,
@@ -156,13 +156,10 @@ def _cmd_price(args: argparse.Namespace) -> int:
     )
     if args.output is not None:
         if args.output.suffix not in (".html", ".json"):
-            raise InvalidInput(
-                f"--output {args.output.name}: the report is .html or .json", field="output"
-            )
+            raise CommandLineError(f"--output {args.output.name}: the report is .html or .json")
         if any(args.output.resolve() == p.resolve() for p in inputs):
-            raise InvalidInput(
-                f"--output {args.output.name} is one of the inputs; refusing to write over it",
-                field="output",
+            raise CommandLineError(
+                f"--output {args.output.name} is one of the inputs; refusing to write over it"
             )
     contract = load_contract(args.contract)
     if args.history_participants is None:
@@ -177,10 +174,7 @@ def _cmd_price(args: argparse.Namespace) -> int:
     elif all(c.max_participants is not None for c in contract.cohorts):
         counts = {c.label: int(c.max_participants or 0) for c in contract.cohorts}
     else:
-        raise InvalidInput(
-            "say how many citizens each cohort refers: --referrals COHORT=N ...",
-            field="referrals",
-        )
+        raise CommandLineError("say how many citizens each cohort refers: --referrals COHORT=N ...")
     if args.referral_weeks is None:
         referrals = Referrals.over_referral_window(contract, counts)
     else:

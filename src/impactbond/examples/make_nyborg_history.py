@@ -51,7 +51,7 @@ PEOPLE = (("sick_listed", 600), ("unemployed", 400))
 STATES = (
     Status.SICKNESS_BENEFIT,
     Status.UNEMPLOYMENT_BENEFIT,
-    Status.SOCIAL_ASSISTANCE,
+    Status.CASH_BENEFIT,
     Status.EDUCATION,
     Status.EMPLOYED,
     Status.SELF_SUPPORTED,

@@ -33,7 +33,7 @@ from impactbond.domain.payment import (
 )
 from impactbond.domain.terms import ComparisonGroup
 from impactbond.errors import SettlementError
-from impactbond.money import Money
+from impactbond.money import Money, exact_bincount
 from impactbond.settle.clock import Observation
 from impactbond.settle.lines import LineBlock, price_fraction
 from impactbond.settle.measure import Measured
@@ -45,38 +45,11 @@ __all__ = [
     "GroupContext",
     "SavingsFigures",
     "apply_caps",
-    "exact_bincount",
     "group_rule",
 ]
 
 I64 = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-_LIMB = 21
-
-
-def exact_bincount(keys: I64, values: I64, n: int) -> I64:
-    """``np.bincount(keys, weights=values)`` exactly in int64 for values ``>= 0``.
-
-    ``np.bincount`` adds in float64; the values are split into 21-bit limbs,
-    whose sums stay below 2**53 for up to 2**32 values, and joined again.
-
-    >>> exact_bincount(np.array([0, 2, 2]), np.array([2**60, 2**60 + 1, 5]), 3).tolist()
-    [1152921504606846976, 0, 1152921504606846982]
-    """
-    if len(values) and int(values.min()) < 0:
-        raise ValueError("exact_bincount adds values >= 0")
-    out = np.zeros(n, dtype=np.int64)
-    v = values.astype(np.int64)
-    mask = (1 << _LIMB) - 1
-    for k in range(3):
-        limb = (v >> (_LIMB * k)) & mask
-        if not limb.any():
-            continue
-        sums = np.bincount(keys, weights=limb.astype(np.float64), minlength=n)
-        out += sums.astype(np.int64) << (_LIMB * k)
-    return out
-
 
 # ------------------------------------------------------------------------------ context
 

@@ -55,15 +55,14 @@ from impactbond.calendar import MonthRounding
 from impactbond.domain.contract import Contract
 from impactbond.domain.outcome import EmploymentMonths, Outcome
 from impactbond.domain.terms import Financing
-from impactbond.domain.trajectory import Trajectory
 from impactbond.errors import InvalidInput
 from impactbond.finance.waterfall import cash_flows
-from impactbond.money import minor_unit_digits
+from impactbond.money import exact_bincount, minor_unit_digits
 from impactbond.simulate.calibrate import Fit
 from impactbond.simulate.model import sample_paths, sampling_tables
 from impactbond.simulate.scenarios import BenefitCosts, Effect, Referrals
 from impactbond.simulate.summaries import PriceResult
-from impactbond.simulate.tables import Tables, panel_tables, tables_to_objects
+from impactbond.simulate.tables import Tables, panel_tables
 from impactbond.status import Status
 
 __all__ = [
@@ -323,44 +322,40 @@ class SettledBlock:
 
 
 def _settle_block(contract: Contract, tables: Tables, as_of: date) -> SettledBlock:
-    """Settle every scenario of ``tables`` under ``contract`` at ``as_of``.
+    """Settle every scenario of ``tables`` under ``contract`` at ``as_of``, in one call.
 
-    Today each scenario is settled on its own with :func:`impactbond.settle`
-    on the object form (correct and slow); the columnar engine settles the
-    whole block in one call with the scenario as a grouping key.
+    The scenario is a grouping key of the engine: targets, bonuses and caps
+    apply per scenario exactly as in a real settlement.
     """
+    from impactbond.register import Register
     from impactbond.settle import settle
 
-    people, spells = tables_to_objects(tables)
-    key_of = tables.participants.column("scenario").to_numpy()
-    keys = np.unique(key_of).astype(np.int64)
+    register = Register.from_tables(tables.participants, tables.spells)
+    s = settle(contract, register, as_of=as_of)
+    keys = np.unique(register.scenario).astype(np.int64)
     o_ids = [o.id for o in contract.outcomes]
-    c_labels = [c.label for c in contract.cohorts]
-    quantity = np.zeros((len(keys), len(c_labels), len(o_ids)))
-    excluded = np.zeros(len(keys), dtype=np.int64)
-    parts: dict[str, list[I64]] = {
-        f: [] for f in ("scenario", "cohort", "rule", "invoice_period", "due_on", "amount")
-    }
-    order = np.argsort(key_of, kind="stable")
-    bounds = [*np.searchsorted(key_of[order], keys, side="left").tolist(), len(order)]
-    for k, key in enumerate(keys.tolist()):
-        rows = order[bounds[k] : bounds[k + 1]]
-        group = [people[int(i)] for i in rows]
-        trajectories = [Trajectory(p.id, spells[p.id]) for p in group]
-        s = settle(contract, group, trajectories, as_of=as_of)
-        excluded[k] = len(s.exclusions)
-        ln = s.lines
-        parts["scenario"].append(np.full(len(ln), key, dtype=np.int64))
-        parts["cohort"].append(ln.cohort)
-        parts["rule"].append(ln.rule)
-        parts["invoice_period"].append(ln.invoice_period)
-        parts["due_on"].append(ln.due_on)
-        parts["amount"].append(ln.amount_minor)
-        for oi, oid in enumerate(o_ids):
-            for ci, label in enumerate(c_labels):
-                quantity[k, ci, oi] = float(s.quantity(oid, label))
-    cat = {f: np.concatenate(v).astype(np.int64) for f, v in parts.items()}
-    return SettledBlock(keys=keys, quantity=quantity, excluded=excluded, **cat)
+    n_cohorts = len(contract.cohorts)
+    settled_key = np.searchsorted(keys, s.register.scenario.astype(np.int64))
+    group = settled_key * n_cohorts + s.cohort_of
+    quantity = np.zeros((len(keys), n_cohorts, len(o_ids)))
+    for oi, oid in enumerate(o_ids):
+        m = s.measured[oid]
+        sums = exact_bincount(group, m.totals, len(keys) * n_cohorts)
+        quantity[:, :, oi] = (sums / m.den).reshape(len(keys), n_cohorts)
+    excluded_key = np.searchsorted(keys, register.scenario[s.exclusions.row].astype(np.int64))
+    excluded = np.bincount(excluded_key, minlength=len(keys)).astype(np.int64)
+    ln = s.lines
+    return SettledBlock(
+        keys=keys,
+        scenario=ln.scenario.astype(np.int64),
+        cohort=ln.cohort.astype(np.int64),
+        rule=ln.rule.astype(np.int64),
+        invoice_period=ln.invoice_period.astype(np.int64),
+        due_on=ln.due_on.astype(np.int64),
+        amount=ln.amount.astype(np.int64),
+        quantity=quantity,
+        excluded=excluded,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -375,7 +370,7 @@ class _LinesOfOneScenario:
     due: npt.NDArray[np.bool_]
     rule: I64
     due_on: I64
-    amount_minor: I64
+    amount: I64
 
 
 @attrs.frozen(eq=False)
@@ -461,7 +456,7 @@ def _investor(plan: _Plan, settled: SettledBlock, key: int) -> tuple[int, float,
         due=np.ones(int(sel.sum()), dtype=bool),
         rule=settled.rule[sel],
         due_on=settled.due_on[sel],
-        amount_minor=settled.amount[sel],
+        amount=settled.amount[sel],
     )
     flows = cash_flows(_OneScenario(plan.financed, lines))
     parties = plan.financed.parties

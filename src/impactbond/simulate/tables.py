@@ -139,9 +139,12 @@ def panel_tables(
     code = codes[states[rows, cols]]
     keep = code != int(Status.UNKNOWN)
     rows, cols, ends, code = rows[keep], cols[keep], ends[keep], code[keep]
-    names = pa.array([s.name.lower() for s in Status])
+    by_code = [""] * 256  # status names by code (codes are not contiguous)
+    for st in Status:
+        by_code[int(st)] = st.file_name
+    names = pa.array(by_code)
     status = pc.take(names, pa.array(code.astype(np.int64)))
-    employment = np.isin(code, [int(Status.EMPLOYED), int(Status.SUBSIDISED_EMPLOYMENT)])
+    employment = np.isin(code, [int(s) for s in Status if s.is_employment])
     hours = (
         pa.array(np.full(len(code), FULL_TIME_HOURS, dtype=np.int32), mask=~employment)
         .cast(pa.decimal128(12, 2))
