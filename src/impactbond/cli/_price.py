@@ -132,8 +132,8 @@ def _history_until(tables: Any) -> date:
 
 
 def _cmd_price(args: argparse.Namespace) -> int:
-    from impactbond.domain.terms import DatedAmount, Financing
     from impactbond.cli._common import CommandLineError
+    from impactbond.domain.terms import DatedAmount, Financing
     from impactbond.io.contract_file import load_contract
     from impactbond.io.trajectories import (
         read_participants,
