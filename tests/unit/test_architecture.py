@@ -25,6 +25,7 @@ LAYERS = {
     "render": 5,
     "plot": 5,
     "scale": 5,
+    "ledger": 5,
     "cli": 6,
     "examples": 6,
     "testing": 6,

@@ -6,6 +6,7 @@
     impactbond settle CONTRACT.toml SPELLS.csv [--participants PEOPLE.csv] --as-of DATE
     impactbond explain CONTRACT.toml SPELLS.csv --participants PEOPLE.csv --as-of DATE --participant ID
     impactbond render CONTRACT.toml [--format markdown|html]
+    impactbond ledger init|contract add|ingest|run|invoice|show|history|diff|verify ...
 
 Each command lives in its own module of this package and adds its parser
 with a ``register(subparsers)`` function; :data:`COMMANDS` lists them in the
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from impactbond._version import __version__
-from impactbond.cli import _render, _settle
+from impactbond.cli import _ledger, _render, _settle
 from impactbond.cli._settle import NYBORG_AS_OF
 from impactbond.errors import ImpactBondError
 
@@ -30,7 +31,7 @@ __all__ = ["COMMANDS", "NYBORG_AS_OF", "main"]
 Register = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 #: The modules that add a sub-command, in the order ``--help`` lists them.
-COMMANDS: tuple[Register, ...] = (_settle.register, _render.register)
+COMMANDS: tuple[Register, ...] = (_settle.register, _render.register, _ledger.register)
 
 
 def _parser() -> argparse.ArgumentParser:
