@@ -155,11 +155,11 @@ def billed_by_period(ledger: Any) -> dict[int, int]:
     return {k: v for k, v in out.items() if v}
 
 
-def snapshot(ledger: Any) -> dict[str, list[tuple[Any, ...]]]:
+def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (the whole ledger), for "nothing changed" checks."""
-    names = sa.inspect(ledger.engine).get_table_names()
+    names = sa.inspect(engine).get_table_names()
     out: dict[str, list[tuple[Any, ...]]] = {}
-    with ledger.engine.connect() as conn:
+    with engine.connect() as conn:
         for name in sorted(names):
             table = sa.Table(name, sa.MetaData(), autoload_with=conn)
             rows = conn.execute(sa.select(table)).all()

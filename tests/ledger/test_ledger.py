@@ -355,7 +355,7 @@ def test_bad_input_is_a_typed_error_and_changes_nothing(tmp_path: Path, target: 
         _deliver(ledger, tmp_path, "m1", [ib.Spell("employed", JAN, MAR)], date(2024, 3, 31))
         ledger.run(APR)
         ledger.invoice()
-        before = D.snapshot(ledger)
+        before = D.snapshot(ledger.engine)
         cpr = tmp_path / "cpr.csv"
         cpr.write_text(
             "participant_id,cohort,enrolled,status,start,end\n0101901234,unemployed,"
@@ -420,7 +420,7 @@ def test_bad_input_is_a_typed_error_and_changes_nothing(tmp_path: Path, target: 
         ledger.ingest(stranger, extract_date=date(2024, 3, 31), source="stranger")
         with pytest.raises(SettlementError):
             ledger.run(APR)
-        after = D.snapshot(ledger)
+        after = D.snapshot(ledger.engine)
         changed = {k for k in after if after[k] != before.get(k)}
         assert changed <= {"deliveries", "blobs", "journal"}  # only the stranger's delivery
         assert len(after["deliveries"]) == len(before["deliveries"]) + 1

@@ -300,7 +300,7 @@ def tables_from_objects(
 def objects_from_tables(
     tables: Mapping[str, pa.Table],
 ) -> tuple[list[Participant], list[Trajectory], dict[str, list[tuple[str, date]]]]:
-    """Participants, trajectories (of the participants that have spells) and events."""
+    """Participants, one trajectory per participant (and per id that has spells), and events."""
     pt = tables["participants"]
     people = [
         Participant(pid, cohort, enrolled, referred, exited)
@@ -317,6 +317,10 @@ def objects_from_tables(
         by_participant.setdefault(pid, []).append(
             Spell(status, start, end, hours=_hours(hours), employer=employer)
         )
+    # Every participant gets a trajectory (empty without spells: no register record yet);
+    # spells of someone not listed keep theirs, for settle to refuse.
+    for p in people:
+        by_participant.setdefault(p.id, [])
     trajectories = [Trajectory(pid, tuple(spells)) for pid, spells in by_participant.items()]
     et = tables["events"]
     events: dict[str, list[tuple[str, date]]] = {}
