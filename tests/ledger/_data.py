@@ -15,6 +15,7 @@ import sqlalchemy as sa
 import impactbond as ib
 from impactbond.examples import nyborg_paths
 from impactbond.io.trajectories import write_participants, write_spells
+from impactbond.ledger._schema import metadata
 from impactbond.simulate import synthetic_cohort
 
 HERE = Path(__file__).resolve().parent
@@ -157,11 +158,10 @@ def billed_by_period(ledger: Any) -> dict[int, int]:
 
 def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table (the whole ledger), for "nothing changed" checks."""
-    names = sa.inspect(engine).get_table_names()
+    version = sa.Table("alembic_version", sa.MetaData(), sa.Column("version_num", sa.String))
     out: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
-        for name in sorted(names):
-            table = sa.Table(name, sa.MetaData(), autoload_with=conn)
+        for table in [*metadata.sorted_tables, version]:
             rows = conn.execute(sa.select(table)).all()
-            out[name] = sorted((tuple(r) for r in rows), key=repr)
+            out[table.name] = sorted((tuple(r) for r in rows), key=repr)
     return out

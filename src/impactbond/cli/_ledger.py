@@ -282,8 +282,12 @@ def _cause_text(cause: Any) -> str:
     row = {k: v for k, v in cause.row.items() if k not in ("delivery_from", "delivery_to")}
     if cause.source in ("contract", "delivery", "as_of"):
         return f"{cause.source} {row.get('from')} -> {row.get('to')}"
+    from impactbond.ledger import DELIVERY_SCHEMAS
+
+    order = DELIVERY_SCHEMAS[cause.source].names if cause.source in DELIVERY_SCHEMAS else []
+    names = [n for n in order if n in row] + sorted(n for n in row if n not in order)
     values = ", ".join(
-        f"{k}={v}" for k, v in row.items() if k != "participant_id" and v is not None
+        f"{k}={row[k]}" for k in names if k != "participant_id" and row[k] is not None
     )
     return f"{cause.source} row {cause.change}: {values}"
 
