@@ -104,8 +104,10 @@ def extract(people: People, trajectories: Trajectories, day: date) -> tuple[Peop
     return kept_people, kept
 
 
-def revise(trajectories: Trajectories, participant: int, spell: int, day: date) -> Trajectories:
-    """A correction: one closed spell (ended by ``day``) of one participant gets another status.
+def revise(
+    people: People, trajectories: Trajectories, participant: int, spell: int, day: date
+) -> Trajectories:
+    """A correction: a closed spell (ended by ``day``, after enrolment) gets another status.
 
     Employment becomes sickness benefit and anything else employment, as when
     a spell is recorded late or corrected.  Returns the trajectories unchanged
@@ -113,7 +115,8 @@ def revise(trajectories: Trajectories, participant: int, spell: int, day: date) 
     """
     out = list(trajectories)
     t = out[participant % len(out)]
-    closed = [i for i, s in enumerate(t.spells) if s.end is not None and s.end <= day]
+    enrolled = {p.id: p.enrolled for p in people}[t.participant_id]
+    closed = [i for i, s in enumerate(t.spells) if s.end is not None and enrolled < s.end <= day]
     if not closed:
         return out
     i = closed[spell % len(closed)]

@@ -452,3 +452,23 @@ def test_money_is_exact_minor_units(tmp_path: Path, target: str):
         run = ledger.run(APR)
         # A: January 999.99 + February 999.99 * 14/29 = 482.753... -> 482.75; B: January 999.99.
         assert run.due.amount == Decimal("999.99") * 2 + Decimal("482.75")
+
+
+def test_a_revision_taken_back_is_the_latest_delivery_again(tmp_path: Path, target: str):
+    with _small(tmp_path, target) as ledger:
+        first = [ib.Spell("employed", JAN, MAR)]
+        a = _deliver(ledger, tmp_path, "a", first, date(2024, 3, 31))
+        b = _deliver(ledger, tmp_path, "b", [ib.Spell("employed", JAN, FEB)], date(2024, 3, 31))
+        back = _deliver(ledger, tmp_path, "a-again", first, date(2024, 3, 31))
+        assert a.created and b.created and back.created
+        assert back.sha256 == a.sha256 and back.id == 3
+        assert ledger.run(APR).delivery == back.id
+        assert not _deliver(ledger, tmp_path, "a-thrice", first, date(2024, 3, 31)).created
+        # Amendments likewise: back to the first terms is a version of its own.
+        amended = tmp_path / "amended.toml"
+        amended.write_text(D.small_contract("1500.00"), encoding="utf-8")
+        original = tmp_path / "contract.toml"
+        assert ledger.add_contract(amended).created
+        assert ledger.add_contract(original).created
+        assert not ledger.add_contract(original).created
+        assert ledger.run(APR).contract_version == 3

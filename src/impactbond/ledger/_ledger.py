@@ -245,8 +245,8 @@ class Ledger:
         """Add a version of the contract from its TOML file.
 
         ``effective`` is the first ``as_of`` the version applies to (default:
-        the contract's term start, i.e. the whole term).  The same text with
-        the same effective date again is a no-op (``created`` is False).  A
+        the contract's term start, i.e. the whole term).  The text of the newest
+        version with the same effective date again is a no-op (``created`` is False).  A
         ledger keeps one contract: a file with another contract id or
         currency is refused.
         """
@@ -287,13 +287,16 @@ class Ledger:
                     f"the currency to {contract.currency}",
                     field="currency",
                 )
-            same = conn.execute(
-                sa.select(contract_versions.c.id).where(
-                    contract_versions.c.sha256 == digest, contract_versions.c.effective == when
-                )
+            # A no-op when the newest version of that effective date has the same text (a
+            # return to older terms after an amendment is a version of its own).
+            latest = conn.execute(
+                sa.select(contract_versions.c.id, contract_versions.c.sha256)
+                .where(contract_versions.c.effective == when)
+                .order_by(contract_versions.c.id.desc())
+                .limit(1)
             ).first()
-            if same is not None:
-                return self._contract_version(conn, same.id)
+            if latest is not None and latest.sha256 == digest:
+                return self._contract_version(conn, latest.id)
             if info.contract_id is None:
                 conn.execute(
                     ledger_info.update()
@@ -375,8 +378,9 @@ class Ledger:
         """Store a register delivery read from CSV files (see :func:`read_delivery`).
 
         ``extract_date`` is the last day the data cover (the runs' ``data_until``).
-        Ingesting the same data with the same extract date again is a no-op
-        (``created`` is False).
+        Ingesting the same data as the latest delivery of that extract date
+        again is a no-op (``created`` is False); the data are stored once
+        however often they are delivered.
         """
         _check_date(extract_date, "extract_date")
         self._check_source(source)
@@ -413,13 +417,17 @@ class Ledger:
         content = digest_parts("impactbond-delivery", tables, {})
         files = {name: _parquet(t) for name, t in tables.items()}
         with self._writing() as conn:
-            same = conn.execute(
-                sa.select(deliveries.c.id).where(
-                    deliveries.c.sha256 == content, deliveries.c.extract_date == extract_date
-                )
+            # A no-op when this extract date's latest delivery holds the same data.  The
+            # same data after a different delivery of that date (a revision taken back)
+            # is a delivery of its own, so that it becomes the latest again.
+            latest = conn.execute(
+                sa.select(deliveries.c.id, deliveries.c.sha256)
+                .where(deliveries.c.extract_date == extract_date)
+                .order_by(deliveries.c.id.desc())
+                .limit(1)
             ).first()
-            if same is not None:
-                return self._delivery(conn, same.id)
+            if latest is not None and latest.sha256 == content:
+                return self._delivery(conn, latest.id)
             for name in tables:
                 self._put_blob(conn, digests[name], files[name])
             new_id = _insert(

@@ -96,7 +96,7 @@ contract_versions = sa.Table(
     sa.Column("note", sa.Text, nullable=False),
     sa.Column("library_version", sa.String(40), nullable=False),
     sa.Column("recorded_at", Stamp, nullable=False),
-    sa.UniqueConstraint("sha256", "effective"),
+    sa.Index("ix_contract_versions_effective", "effective"),
 )
 
 deliveries = sa.Table(
@@ -113,7 +113,7 @@ deliveries = sa.Table(
     sa.Column("spell_rows", sa.Integer, nullable=False),
     sa.Column("event_rows", sa.Integer, nullable=False),
     sa.Column("recorded_at", Stamp, nullable=False),
-    sa.UniqueConstraint("sha256", "extract_date"),
+    sa.Index("ix_deliveries_extract_date", "extract_date"),
 )
 
 runs = sa.Table(

@@ -51,8 +51,8 @@ def upgrade() -> None:
         sa.Column("library_version", sa.String(40), nullable=False),
         sa.Column("recorded_at", Stamp, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_contract_versions"),
-        sa.UniqueConstraint("sha256", "effective", name="uq_contract_versions_sha256"),
     )
+    op.create_index("ix_contract_versions_effective", "contract_versions", ["effective"])
     op.create_table(
         "deliveries",
         sa.Column("id", sa.Integer),
@@ -67,7 +67,6 @@ def upgrade() -> None:
         sa.Column("event_rows", sa.Integer, nullable=False),
         sa.Column("recorded_at", Stamp, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_deliveries"),
-        sa.UniqueConstraint("sha256", "extract_date", name="uq_deliveries_sha256"),
         *(
             sa.ForeignKeyConstraint(
                 [column], ["blobs.sha256"], name=f"fk_deliveries_{column}_blobs"
@@ -75,6 +74,7 @@ def upgrade() -> None:
             for column in ("participants_blob", "spells_blob", "events_blob")
         ),
     )
+    op.create_index("ix_deliveries_extract_date", "deliveries", ["extract_date"])
     op.create_table(
         "runs",
         sa.Column("id", sa.Integer),
