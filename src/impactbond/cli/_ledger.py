@@ -281,7 +281,8 @@ def _summary_text(summary: dict[str, Any]) -> str:
 def _cause_text(cause: Any) -> str:
     row = {k: v for k, v in cause.row.items() if k not in ("delivery_from", "delivery_to")}
     if cause.source in ("contract", "delivery", "as_of"):
-        return f"{cause.source} {row.get('from')} -> {row.get('to')}"
+        since = f" (since run {row['billed_run']})" if "billed_run" in row else ""
+        return f"{cause.source} {row.get('from')} -> {row.get('to')}{since}"
     from impactbond.ledger import DELIVERY_SCHEMAS
 
     order = DELIVERY_SCHEMAS[cause.source].names if cause.source in DELIVERY_SCHEMAS else []
@@ -336,6 +337,13 @@ def _invoice_text(ledger: Any, invoice: Any, all_lines: bool) -> str:
                 ],
             )
         )
+    if not all_lines:
+        new = [r for r in records if r["kind"] == "line"]
+        if new:
+            out.append(
+                f"and {len(new)} new line(s), {m(sum(r['amount'] for r in new))} "
+                "(--lines lists every line)\n"
+            )
     causes = ledger.causes(invoice)
     if causes:
         out.append("causes:\n")
@@ -409,7 +417,10 @@ def _cmd_history(args: argparse.Namespace) -> int:
             e.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
             e.action,
             e.subject,
-            ", ".join(f"{k}={str(v)[:16]}" for k, v in sorted(e.detail.items())),
+            ", ".join(
+                f"{k}={str(v)[:16] if k in ('sha256', 'fingerprint') else v}"
+                for k, v in sorted(e.detail.items())
+            ),
         ]
         for e in entries
     ]
@@ -450,7 +461,12 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         total = sum(r["change"] for r in rows)
         out.append(f"{person or '(group lines)'}: {len(rows)} line(s), {m(total)}\n")
         for r in rows:
-            due = "" if r["due_a"] == r["due_b"] else f" (due {r['due_a']} -> {r['due_b']})"
+            if not r["in_a"]:
+                due = " (new line)"
+            elif not r["in_b"]:
+                due = " (gone)"
+            else:
+                due = "" if r["due_a"] == r["due_b"] else f" (due {r['due_a']} -> {r['due_b']})"
             out.append(
                 f"  {r['rule']} {r['outcome'] or ''} {r['period_start']}: {m(r['amount_a'])} -> "
                 f"{m(r['amount_b'])} ({m(r['change'])}){due}\n"

@@ -55,6 +55,7 @@ from impactbond.io.trajectories import (
 )
 from impactbond.ledger._canonical import digest_parts
 from impactbond.settle import Settlement, settle
+from impactbond.status import Status
 
 __all__ = [
     "DELIVERY_SCHEMAS",
@@ -310,12 +311,14 @@ def objects_from_tables(
         )
     ]
     st = tables["spells"]
+    # Each status name parsed once (an unknown one raises UnknownCode, as a reader would).
+    statuses = {name: Status.parse(name) for name in pc.unique(st.column("status")).to_pylist()}
     by_participant: dict[str, list[Spell]] = {}
     for pid, status, start, end, hours, employer in zip(
         *(st.column(c).to_pylist() for c in DELIVERY_SCHEMAS["spells"].names), strict=True
     ):
         by_participant.setdefault(pid, []).append(
-            Spell(status, start, end, hours=_hours(hours), employer=employer)
+            Spell(statuses[status], start, end, hours=_hours(hours), employer=employer)
         )
     # Every participant gets a trajectory (empty without spells: no register record yet);
     # spells of someone not listed keep theirs, for settle to refuse.

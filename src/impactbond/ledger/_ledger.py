@@ -7,7 +7,7 @@ import io
 import json
 import os
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -805,14 +805,19 @@ class Ledger:
         adjusted = items.filter(pc.equal(items.column("kind"), "adjustment"))
         if adjusted.num_rows == 0:
             return
-        pairs = adjusted.group_by(["billed_run_id"]).aggregate([("participant_id", "distinct")])
-        rows: list[dict[str, Any]] = []
-        after_tables: dict[str, pa.Table] | None = None
-        for billed_run_id, people in zip(
-            pairs.column("billed_run_id").to_pylist(),
-            pairs.column("participant_id_distinct").to_pylist(),
+        # Each participant is compared with the delivery of the latest run that billed
+        # them; the inputs of the run (contract, delivery, as_of) with every billed run.
+        latest = adjusted.group_by(["participant_id"]).aggregate([("billed_run_id", "max")])
+        people_of: dict[int, list[str]] = {}
+        for pid, billed_run_id in zip(
+            latest.column("participant_id").to_pylist(),
+            latest.column("billed_run_id_max").to_pylist(),
             strict=True,
         ):
+            people_of.setdefault(int(billed_run_id), []).append(pid)
+        billed_runs = sorted(set(pc.unique(adjusted.column("billed_run_id")).to_pylist()))
+        rows: list[dict[str, Any]] = []
+        for billed_run_id in billed_runs:
             before = self._run(conn, int(billed_run_id))
             for source, old, new in (
                 ("contract", before.contract_version, run.contract_version),
@@ -820,14 +825,18 @@ class Ledger:
                 ("as_of", before.as_of, run.as_of),
             ):
                 if old != new:
+                    detail = {"from": old, "to": new, "billed_run": before.id}
                     rows.append(
                         {
                             "participant_id": "",
                             "source": source,
                             "change": "changed",
-                            "detail": _json({"from": old, "to": new, "billed_run": before.id}),
+                            "detail": _json(detail),
                         }
                     )
+        after_tables: dict[str, pa.Table] | None = None
+        for billed_run_id, people in sorted(people_of.items()):
+            before = self._run(conn, billed_run_id)
             if before.delivery == run.delivery:
                 continue
             if after_tables is None:
@@ -1002,6 +1011,8 @@ class Ledger:
             [*keys, "amount_b", "due_b"]
         )
         joined = left.join(right, keys, join_type="full outer", coalesce_keys=True)
+        in_a = pc.is_valid(joined.column("amount_a"))
+        in_b = pc.is_valid(joined.column("amount_b"))
         amount_a = pc.fill_null(joined.column("amount_a"), 0)
         amount_b = pc.fill_null(joined.column("amount_b"), 0)
         due_a = pc.fill_null(joined.column("due_a"), False)
@@ -1014,6 +1025,8 @@ class Ledger:
                 "change": pc.subtract(amount_b, amount_a),
                 "due_a": due_a,
                 "due_b": due_b,
+                "in_a": in_a,
+                "in_b": in_b,
             }
         )
         changed = pc.or_(pc.not_equal(amount_a, amount_b), pc.not_equal(due_a, due_b))
@@ -1119,7 +1132,7 @@ class Ledger:
                     "number": i.number,
                     "id": i.id,
                     "state": i.state,
-                    "period": f"{i.period_start}..{i.period_end}",
+                    "period": f"{i.period_start}..{i.period_end - timedelta(days=1)}",
                     "issued_on": i.issued_on,
                     "paid_on": i.paid_on,
                     "total": i.total,

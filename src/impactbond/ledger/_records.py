@@ -128,10 +128,11 @@ class RunDiff:
     """What changed between two runs, for whom, by how much, and which register rows caused it.
 
     ``lines`` has one row per line whose amount or due date differs: the key
-    columns, ``amount_a``, ``amount_b``, ``change`` (minor units) and
-    ``due_a``, ``due_b``.  ``causes`` maps each participant with a changed line
-    to the register rows that differ between the two deliveries; ``inputs``
-    lists the inputs of the runs that differ (contract version, delivery, as_of).
+    columns, ``amount_a``, ``amount_b``, ``change`` (minor units),
+    ``due_a``, ``due_b``, and ``in_a``, ``in_b`` (whether the run has the
+    line).  ``causes`` maps each participant with a changed line to the
+    register rows that differ between the two deliveries; ``inputs`` lists
+    the inputs of the runs that differ (contract version, delivery, as_of).
     """
 
     run_a: int
