@@ -13,7 +13,8 @@ from impactbond import examples, finance
 from impactbond._version import __version__
 from impactbond.calendar import MonthlyGrid, MonthRounding, WeeklyGrid, add_months
 from impactbond.core.accrual import AccrualConvention
-from impactbond.domain.contract import Clause, CohortTerms, Contract, Parties
+from impactbond.domain.contract import Clause, CohortTerms, Contract, OnExit, Parties
+from impactbond.domain.definitions import Definition, definitions
 from impactbond.domain.measure import employment_months
 from impactbond.domain.outcome import (
     EmploymentMonths,
@@ -56,6 +57,7 @@ from impactbond.domain.trajectory import Panel, Spell, Trajectory
 from impactbond.errors import ImpactBondError
 from impactbond.io.contract_file import dump_contract, dumps_contract, load_contract, loads_contract
 from impactbond.money import Money, Rounding, RoundingStage
+from impactbond.register import Register
 from impactbond.settle import Settlement, settle
 from impactbond.status import CodeTable, Status
 
@@ -70,6 +72,7 @@ __all__ = [
     "CohortTerms",
     "Contract",
     "DatedAmount",
+    "Definition",
     "DeliveryFee",
     "EffectTierPayment",
     "EmploymentMonths",
@@ -81,6 +84,7 @@ __all__ = [
     "Money",
     "MonthRounding",
     "MonthlyGrid",
+    "OnExit",
     "Outcome",
     "Panel",
     "Participant",
@@ -92,6 +96,7 @@ __all__ = [
     "RecordedEvent",
     "RefusionBand",
     "RefusionSchedule",
+    "Register",
     "Retention",
     "ReturnCap",
     "Rounding",
@@ -111,6 +116,7 @@ __all__ = [
     "Window",
     "__version__",
     "add_months",
+    "definitions",
     "dump_contract",
     "dumps_contract",
     "employment_months",

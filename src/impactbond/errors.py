@@ -28,6 +28,7 @@ __all__ = [
     "InvalidContract",
     "InvalidInput",
     "InvalidParticipant",
+    "InvalidRegister",
     "InvalidSpell",
     "InvalidTrajectory",
     "InvalidWindow",
@@ -51,10 +52,11 @@ class ImpactBondError(Exception):
     ----------
     message:
         What is wrong, in words.
-    participant, row, field, rule, clause:
+    participant, row, field, rule, clause, source:
         Where it is wrong: the pseudonymous participant id, the input row or
-        spell index, the field name, the rule that was broken and the contract
-        clause it belongs to.  Any that do not apply stay ``None``.
+        spell index, the field name, the rule that was broken, the contract
+        clause it belongs to and the file (or table) it came from.  Any that
+        do not apply stay ``None``.
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class ImpactBondError(Exception):
         field: str | None = None,
         rule: str | None = None,
         clause: str | None = None,
+        source: str | None = None,
         errors: list[ImpactBondError] | None = None,
     ) -> None:
         self.message = message
@@ -74,13 +77,14 @@ class ImpactBondError(Exception):
         self.field = field
         self.rule = rule
         self.clause = clause
+        self.source = source
         self.errors: list[ImpactBondError] = list(errors or [])
         super().__init__(message)
 
     def details(self) -> dict[str, Any]:
         """The non-empty location fields as a dict (handy for JSON error responses)."""
         out: dict[str, Any] = {}
-        for name in ("participant", "row", "field", "rule", "clause"):
+        for name in ("source", "participant", "row", "field", "rule", "clause"):
             value = getattr(self, name)
             if value is not None:
                 out[name] = value
@@ -112,6 +116,14 @@ class InvalidParticipant(InvalidInput):
 
 class CPRNumberRefused(InvalidParticipant):
     """A participant id looks like a Danish CPR number; ids must be pseudonyms."""
+
+
+class InvalidRegister(InvalidInput):
+    """Register data (participants, spells, events) break the register's rules.
+
+    ``errors`` holds one error per bad row, each naming its source, row,
+    participant and field.
+    """
 
 
 class InvalidWindow(InvalidInput):

@@ -16,6 +16,7 @@ LAYERS = {
     "status": 1,
     "core": 2,
     "domain": 3,
+    "register": 3,
     "settle": 4,
     "finance": 4,
     "simulate": 4,

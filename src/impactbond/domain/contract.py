@@ -7,6 +7,7 @@ every problem at once.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable
 from datetime import date
 from fractions import Fraction
@@ -30,7 +31,16 @@ from impactbond.errors import ImpactBondError, InvalidContract
 from impactbond.money import Money, Rounding, RoundingStage
 from impactbond.status import Status
 
-__all__ = ["Clause", "CohortTerms", "Contract", "Parties"]
+__all__ = ["Clause", "CohortTerms", "Contract", "OnExit", "Parties"]
+
+
+class OnExit(enum.Enum):
+    """What a participant's exit from the programme does to their measurement."""
+
+    STOP_MEASUREMENT = "stop_measurement"
+    """Nothing is measured after the exit date (the last day in the programme)."""
+    KEEP_MEASURING = "keep_measuring"
+    """The measurement window runs its full length whatever the exit."""
 
 
 @attrs.frozen
@@ -183,6 +193,10 @@ class Contract:
     """A social impact bond contract as data.
 
     Build one in code or read one from TOML with :func:`impactbond.load_contract`.
+    ``term_end`` and ``referral_end`` are the *last* days of the term and of
+    the referral period (inclusive), as a contract says "from 1 October 2023
+    up to and including 30 June 2027"; every date rule is stated in
+    :func:`impactbond.domain.definitions.definitions`.
     """
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
@@ -207,6 +221,12 @@ class Contract:
         default=None, validator=v.optional(v.instance_of(Financing))
     )
     """How the contract is financed (investment, top-up, return cap, guarantee, fees)."""
+    on_exit: OnExit = attrs.field(default=OnExit.STOP_MEASUREMENT, converter=OnExit)
+    """What a participant's exit does to their measurement."""
+    measurement_tail_months: int = attrs.field(
+        default=0, validator=v.and_(v.instance_of(int), v.ge(0))
+    )
+    """Months after the term's last day in which outcomes are still measured and earned."""
 
     def __attrs_post_init__(self) -> None:
         errors = _collect(self)

@@ -14,16 +14,22 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import attrs
+import numpy as np
+import numpy.typing as npt
 from attrs import validators as v
 
 from impactbond.errors import CPRNumberRefused, InvalidParticipant
 
-__all__ = ["Participant", "looks_like_cpr"]
+__all__ = ["CPR_CANDIDATE_PATTERN", "Participant", "cpr_mask", "looks_like_cpr"]
 
-# DDMMYY followed by four digits, with or without a dash or space, anywhere in the id.
-_CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})\d{2}[-\s]?\d{4}(?!\d)")
+# DDMMYY followed by four digits, with or without a dash, slash, dot or space, anywhere in the id.
+_CPR = re.compile(r"(?<!\d)(\d{2})(\d{2})\d{2}[-\s/.]?\d{4}(?!\d)")
+#: The shape of a CPR number in RE2 syntax (no look-arounds), for vectorised pre-filtering:
+#: every string :func:`looks_like_cpr` accepts matches it.
+CPR_CANDIDATE_PATTERN = r"(^|\D)\d{6}[-\s/.]?\d{4}(\D|$)"
 
 
 def looks_like_cpr(text: str) -> bool:
@@ -42,6 +48,29 @@ def looks_like_cpr(text: str) -> bool:
         if (1 <= day <= 31 or 61 <= day <= 91) and 1 <= month <= 12:
             return True
     return False
+
+
+def cpr_mask(values: Any) -> npt.NDArray[np.bool_]:
+    """:func:`looks_like_cpr` of every string of an Arrow (or list-like) string column.
+
+    Vectorised: a regular expression on the whole column finds the few
+    strings shaped like a CPR number, and only those are checked one by one
+    (day and month plausible).  Nulls are ``False``.
+
+    >>> cpr_mask(["P-1", "0102031234", None, "x 010203/1234"]).tolist()
+    [False, True, False, True]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = (
+        values if isinstance(values, pa.ChunkedArray | pa.Array) else pa.array(values, pa.string())
+    )
+    candidate = pc.fill_null(pc.match_substring_regex(array, CPR_CANDIDATE_PATTERN), False)
+    mask = np.asarray(candidate.to_numpy(zero_copy_only=False), dtype=bool)
+    for i in np.flatnonzero(mask).tolist():
+        mask[i] = looks_like_cpr(str(array[i].as_py()))
+    return mask
 
 
 def _pseudonym(_inst: object, _attr: attrs.Attribute[str], value: str) -> None:
