@@ -54,6 +54,7 @@ from impactbond.io.trajectories import (
     read_spells_and_participants,
 )
 from impactbond.ledger._canonical import digest_parts
+from impactbond.register import Register
 from impactbond.settle import Settlement, settle
 from impactbond.status import Status
 
@@ -72,35 +73,9 @@ __all__ = [
 
 Events = Mapping[str, Sequence[tuple[str, date]]]
 
-#: The canonical register tables a delivery is stored as (the Register's input).
-DELIVERY_SCHEMAS: dict[str, pa.Schema] = {
-    "participants": pa.schema(
-        [
-            pa.field("participant_id", pa.string(), nullable=False),
-            pa.field("cohort", pa.string(), nullable=False),
-            pa.field("enrolled", pa.date32(), nullable=False),
-            pa.field("referred", pa.date32()),
-            pa.field("exited", pa.date32()),
-        ]
-    ),
-    "spells": pa.schema(
-        [
-            pa.field("participant_id", pa.string(), nullable=False),
-            pa.field("status", pa.string(), nullable=False),
-            pa.field("start", pa.date32(), nullable=False),
-            pa.field("end", pa.date32()),
-            pa.field("hours", pa.decimal128(9, 2)),
-            pa.field("employer", pa.string()),
-        ]
-    ),
-    "events": pa.schema(
-        [
-            pa.field("participant_id", pa.string(), nullable=False),
-            pa.field("event", pa.string(), nullable=False),
-            pa.field("date", pa.date32(), nullable=False),
-        ]
-    ),
-}
+#: The canonical register tables a delivery is stored as: the Register's input
+#: (:data:`impactbond.Register.SCHEMAS`), every optional column present.
+DELIVERY_SCHEMAS: dict[str, pa.Schema] = dict(Register.SCHEMAS)
 
 #: The columns that identify a line across runs, plus ``occurrence``: the
 #: engine may give several lines one key (two progression steps in one week);
@@ -210,10 +185,17 @@ def _events_from_csv(path: str | os.PathLike[str]) -> list[tuple[str, str, date]
     if len(errors) == 1:
         e = errors[0]
         raise type(e)(
-            f"{name}: {e.message}", participant=e.participant, row=e.row, field=e.field, rule=e.rule
+            f"{name}: {e.message}",
+            participant=e.participant,
+            row=e.row,
+            field=e.field,
+            rule=e.rule,
+            source=name,
         )
     if errors:
-        raise InvalidInput(f"{name}: {len(errors)} bad event rows", errors=errors)
+        for e in errors:
+            e.source = name
+        raise InvalidInput(f"{name}: {len(errors)} bad event rows", errors=errors, source=name)
     return rows
 
 
@@ -254,8 +236,12 @@ def canonical(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
     out: dict[str, pa.Table] = {}
     for name, schema in DELIVERY_SCHEMAS.items():
         table = tables.get(name)
-        table = schema.empty_table() if table is None else table.select(schema.names).cast(schema)
-        out[name] = _sorted(name, table)
+        if table is None:
+            table = schema.empty_table()
+        for field in schema:  # an optional column left out is a column of nulls
+            if field.name not in table.column_names:
+                table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+        out[name] = _sorted(name, table.select(schema.names).cast(schema))
     return out
 
 
@@ -276,7 +262,9 @@ def tables_from_objects(
             [x.referred for x in people],
             [x.exited for x in people],
         ],
-        schema=p,
+        schema=pa.schema(
+            [p.field(c) for c in ("participant_id", "cohort", "enrolled", "referred", "exited")]
+        ),
     )
     columns: list[list[Any]] = [[], [], [], [], [], []]
     for t in trajs:
@@ -303,10 +291,20 @@ def objects_from_tables(
 ) -> tuple[list[Participant], list[Trajectory], dict[str, list[tuple[str, date]]]]:
     """Participants, one trajectory per participant (and per id that has spells), and events."""
     pt = tables["participants"]
+    if "scenario" in pt.column_names and pc.any(pc.not_equal(pt.column("scenario"), 0)).as_py():
+        # ENGINE: today's settle has no scenarios; the columnar engine groups by them.
+        raise InvalidInput(
+            "the delivery has scenarios, which this engine does not settle",
+            field="scenario",
+            rule="scenarios are settled by the columnar engine",
+        )
     people = [
         Participant(pid, cohort, enrolled, referred, exited)
         for pid, cohort, enrolled, referred, exited in zip(
-            *(pt.column(c).to_pylist() for c in DELIVERY_SCHEMAS["participants"].names),
+            *(
+                pt.column(c).to_pylist()
+                for c in ("participant_id", "cohort", "enrolled", "referred", "exited")
+            ),
             strict=True,
         )
     ]
