@@ -34,9 +34,16 @@ __all__ = [
     "InvalidSpell",
     "InvalidTrajectory",
     "InvalidWindow",
+    "LedgerBusy",
+    "LedgerError",
+    "LedgerNotFound",
+    "LedgerSchemaTooNew",
+    "LedgerVerificationFailed",
+    "NothingToInvoice",
     "SettlementError",
     "UnknownCode",
     "UnknownParticipant",
+    "UnknownRecord",
 ]
 
 
@@ -171,3 +178,39 @@ class UnknownParticipant(ImpactBondError, KeyError):
 
 class SettlementError(ImpactBondError, ValueError):
     """Inputs to a settlement do not fit together (ids, cohorts, dates)."""
+
+
+class LedgerError(ImpactBondError, RuntimeError):
+    """The ledger refused an operation: it would change what is recorded as final.
+
+    An issued invoice, a draft that is no longer current, a second contract in
+    one ledger, an issue date before the previous invoice's.  The ledger is left
+    as it was.
+    """
+
+
+class LedgerNotFound(LedgerError, FileNotFoundError):
+    """No ledger at the path or URL given (create one with ``impactbond ledger init``)."""
+
+
+class LedgerSchemaTooNew(LedgerError):
+    """The ledger was written by a newer impactbond whose schema this version does not know."""
+
+
+class LedgerBusy(LedgerError):
+    """Another process wrote the ledger at the same time; nothing of this operation was kept."""
+
+
+class NothingToInvoice(LedgerError):
+    """Every due line is already on an issued invoice and no adjustment is open."""
+
+
+class LedgerVerificationFailed(LedgerError):
+    """A stored run does not reproduce, or a stored record does not match its hash."""
+
+
+class UnknownRecord(LedgerError, KeyError):
+    """A run, delivery, contract version or invoice is not in the ledger."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return ImpactBondError.__str__(self)

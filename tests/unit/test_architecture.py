@@ -27,6 +27,7 @@ LAYERS = {
     "plot": 5,
     "price_report": 5,
     "scale": 5,
+    "ledger": 5,
     "cli": 6,
     "examples": 6,
     "testing": 6,

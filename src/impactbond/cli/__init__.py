@@ -9,6 +9,7 @@
     impactbond render CONTRACT [--language da|en] [--format markdown|html|pdf] [--settlement SPELLS]
     impactbond report CONTRACT SPELLS [--participants PEOPLE] --as-of DATE --output report.html
     impactbond price CONTRACT --history SPELLS --scenarios N [--effect ...] [--seed S]
+    impactbond ledger init|contract add|ingest|run|invoice|show|history|diff|verify ...
     impactbond statuses [--format text|markdown|csv|json]
     impactbond export indigo CONTRACT [--settlement RESULTS.json]
 
@@ -32,11 +33,20 @@ import sys
 from collections.abc import Callable, Sequence
 
 from impactbond._version import __version__
-from impactbond.cli import _export, _price, _render, _report, _settle, _statuses, _validate
+from impactbond.cli import (
+    _export,
+    _ledger,
+    _price,
+    _render,
+    _report,
+    _settle,
+    _statuses,
+    _validate,
+)
 from impactbond.cli._common import CommandLineError
 from impactbond.cli._settle import NYBORG_AS_OF
 from impactbond.domain.participant import withhold_cpr
-from impactbond.errors import ImpactBondError, InvalidContract
+from impactbond.errors import ImpactBondError, InvalidContract, LedgerError
 from impactbond.io._files import printable
 
 __all__ = ["COMMANDS", "NYBORG_AS_OF", "exit_status", "main"]
@@ -50,6 +60,7 @@ COMMANDS: tuple[Register, ...] = (
     _render.register,
     _report.register,
     _price.register,
+    _ledger.register,
     _statuses.register,
     _export.register,
 )
@@ -70,6 +81,8 @@ def exit_status(error: BaseException) -> int:
         return own
     if isinstance(error, CommandLineError):
         return USAGE
+    if isinstance(error, LedgerError):
+        return LEDGER_REFUSED
     if isinstance(error, InvalidContract):
         return INVALID_CONTRACT
     if isinstance(error, ImpactBondError):

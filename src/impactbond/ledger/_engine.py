@@ -1,0 +1,451 @@
+"""The ledger's one adapter to the settlement engine and the register readers.
+
+Every call into :func:`impactbond.settle` and every conversion between the
+engine's objects and the ledger's tables is in this module, so that the
+ledger follows the engine by changing these functions only:
+
+- :func:`read_delivery`: register files -> the canonical tables
+  (``participants``, ``spells``, ``events``; see
+  ``docs/explanation/architecture.md``);
+- :func:`settle_delivery`: a contract and canonical tables -> a Settlement;
+- :func:`line_table`: a Settlement -> the ledger's line table (one row per
+  line, sorted by its key);
+- :func:`fingerprint`: a line table and its totals -> a sha256 that is the
+  same in every process and on every machine.
+
+>>> import impactbond as ib
+>>> from datetime import date
+>>> contract, people, trajectories = ib.examples.nyborg()
+>>> tables = tables_from_objects(people, trajectories)
+>>> sorted(tables), tables["participants"].num_rows == len(people)
+(['events', 'participants', 'spells'], True)
+>>> s = settle_delivery(contract, tables, as_of=date(2026, 7, 1), data_until=date(2026, 6, 30))
+>>> lines = line_table(s)
+>>> totals(s)["due"] == ib.Money.from_minor_units(
+...     sum(a for a, d in zip(lines["amount"].to_pylist(), lines["due"].to_pylist()) if d),
+...     "DKK").minor_units
+True
+>>> fingerprint(lines, totals(s)) == fingerprint(line_table(s), totals(s))
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from impactbond.domain.contract import Contract
+from impactbond.domain.participant import Participant, looks_like_cpr
+from impactbond.domain.trajectory import Spell, Trajectory
+from impactbond.errors import CPRNumberRefused, ImpactBondError, InvalidInput
+from impactbond.io.trajectories import (
+    read_participants,
+    read_spells,
+    read_spells_and_participants,
+)
+from impactbond.ledger._canonical import digest_parts
+from impactbond.register import Register
+from impactbond.settle import Settlement, settle
+from impactbond.status import Status
+
+__all__ = [
+    "DELIVERY_SCHEMAS",
+    "KEY_COLUMNS",
+    "LINE_SCHEMA",
+    "fingerprint",
+    "line_table",
+    "objects_from_tables",
+    "read_delivery",
+    "settle_delivery",
+    "tables_from_objects",
+    "totals",
+]
+
+Events = Mapping[str, Sequence[tuple[str, date]]]
+
+#: The canonical register tables a delivery is stored as: the Register's input
+#: (:data:`impactbond.Register.SCHEMAS`), every optional column present.
+DELIVERY_SCHEMAS: dict[str, pa.Schema] = dict(Register.SCHEMAS)
+
+#: The columns that identify a line across runs, plus ``occurrence``: the
+#: engine may give several lines one key (two progression steps in one week);
+#: they are numbered 0, 1, ... in a fixed order.
+KEY_COLUMNS: tuple[str, ...] = (
+    "participant_id",
+    "scenario",
+    "cohort",
+    "rule",
+    "outcome",
+    "period_start",
+    "occurrence",
+)
+
+#: One row per line of a run, sorted by the key columns.
+LINE_SCHEMA = pa.schema(
+    [
+        pa.field("participant_id", pa.string(), nullable=False),  # "" for a group line
+        pa.field("scenario", pa.int32(), nullable=False),
+        pa.field("cohort", pa.string(), nullable=False),
+        pa.field("rule", pa.string(), nullable=False),
+        pa.field("outcome", pa.string(), nullable=False),  # "" for a fee or savings line
+        pa.field("period_start", pa.date32(), nullable=False),
+        pa.field("occurrence", pa.int32(), nullable=False),
+        pa.field("period_end", pa.date32(), nullable=False),
+        pa.field("earned_on", pa.date32(), nullable=False),
+        pa.field("invoice_period", pa.int32(), nullable=False),
+        pa.field("due_on", pa.date32(), nullable=False),
+        pa.field("due", pa.bool_(), nullable=False),
+        pa.field("quantity_num", pa.int64(), nullable=False),
+        pa.field("quantity_den", pa.int64(), nullable=False),
+        pa.field("price_num", pa.int64(), nullable=False),  # minor units
+        pa.field("price_den", pa.int64(), nullable=False),
+        pa.field("amount_before_caps", pa.int64(), nullable=False),  # minor units
+        pa.field("amount", pa.int64(), nullable=False),  # minor units
+    ]
+)
+
+_SORT_KEYS: dict[str, list[str]] = {
+    "participants": ["participant_id"],
+    "spells": ["participant_id", "start", "end", "status", "hours", "employer"],
+    "events": ["participant_id", "date", "event"],
+}
+
+
+# -- reading register files ----------------------------------------------------------------
+
+
+def _events_from_csv(path: str | os.PathLike[str]) -> list[tuple[str, str, date]]:
+    """Rows ``participant_id,event,date`` of an events file; every bad row reported at once."""
+    name = str(path)
+    rows: list[tuple[str, str, date]] = []
+    errors: list[ImpactBondError] = []
+    with Path(path).open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [
+            c for c in ("participant_id", "event", "date") if c not in (reader.fieldnames or [])
+        ]
+        if missing:
+            raise InvalidInput(
+                f"{name}: missing column(s) {', '.join(missing)}",
+                row=0,
+                field=missing[0],
+                rule="the file has the columns participant_id, event, date",
+            )
+        for number, row in enumerate(reader, start=1):
+            pid = (row.get("participant_id") or "").strip()
+            event = (row.get("event") or "").strip()
+            if None in row:
+                errors.append(InvalidInput("the row has more cells than the header", row=number))
+                continue
+            if not pid:
+                errors.append(
+                    InvalidInput("participant id is empty", row=number, field="participant_id")
+                )
+                continue
+            if looks_like_cpr(pid):
+                errors.append(
+                    CPRNumberRefused(
+                        "participant id looks like a Danish CPR number; use a pseudonym",
+                        participant="<refused>",
+                        row=number,
+                        field="participant_id",
+                        rule="participant ids are pseudonyms",
+                    )
+                )
+                continue
+            if not event:
+                errors.append(
+                    InvalidInput("event is empty", participant=pid, row=number, field="event")
+                )
+                continue
+            try:
+                day = date.fromisoformat((row.get("date") or "").strip())
+            except ValueError:
+                errors.append(
+                    InvalidInput(
+                        f"date {row.get('date')!r} is not a date",
+                        participant=pid,
+                        row=number,
+                        field="date",
+                        rule="dates are ISO dates YYYY-MM-DD",
+                    )
+                )
+                continue
+            rows.append((pid, event, day))
+    if len(errors) == 1:
+        e = errors[0]
+        raise type(e)(
+            f"{name}: {e.message}",
+            participant=e.participant,
+            row=e.row,
+            field=e.field,
+            rule=e.rule,
+            source=name,
+        )
+    if errors:
+        for e in errors:
+            e.source = name
+        raise InvalidInput(f"{name}: {len(errors)} bad event rows", errors=errors, source=name)
+    return rows
+
+
+def read_delivery(
+    spells: str | os.PathLike[str],
+    participants: str | os.PathLike[str] | None = None,
+    events: str | os.PathLike[str] | None = None,
+) -> dict[str, pa.Table]:
+    """The canonical tables of a register delivery read from CSV files.
+
+    Without ``participants`` the spells file carries the participants' columns
+    (``cohort``, ``enrolled``, ...) on every row.  Every bad row is reported in
+    one typed error (:mod:`impactbond.io.trajectories`).
+    """
+    if participants is None:
+        people, trajectories = read_spells_and_participants(spells)
+    else:
+        people = read_participants(participants)
+        trajectories = read_spells(spells)
+    rows = [] if events is None else _events_from_csv(events)
+    grouped: dict[str, list[tuple[str, date]]] = {}
+    for pid, name, day in rows:
+        grouped.setdefault(pid, []).append((name, day))
+    return tables_from_objects(people, trajectories, grouped)
+
+
+# -- objects <-> canonical tables --------------------------------------------------------------
+
+
+def _sorted(name: str, table: pa.Table) -> pa.Table:
+    keys = [(k, "ascending", "at_start") for k in _SORT_KEYS[name]]
+    order = pc.sort_indices(table, sort_keys=keys)
+    return table.take(order).combine_chunks()
+
+
+def canonical(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+    """The delivery tables in the canonical schema and row order (missing tables empty)."""
+    out: dict[str, pa.Table] = {}
+    for name, schema in DELIVERY_SCHEMAS.items():
+        table = tables.get(name)
+        if table is None:
+            table = schema.empty_table()
+        for field in schema:  # an optional column left out is a column of nulls
+            if field.name not in table.column_names:
+                table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+        out[name] = _sorted(name, table.select(schema.names).cast(schema))
+    return out
+
+
+def tables_from_objects(
+    participants: Iterable[Participant],
+    trajectories: Mapping[str, Trajectory] | Iterable[Trajectory],
+    events: Events | None = None,
+) -> dict[str, pa.Table]:
+    """The canonical tables of participants, trajectories and recorded events."""
+    people = list(participants)
+    trajs = list(trajectories.values()) if isinstance(trajectories, Mapping) else list(trajectories)
+    p = DELIVERY_SCHEMAS["participants"]
+    participants_table = pa.table(
+        [
+            [x.id for x in people],
+            [x.cohort for x in people],
+            [x.enrolled for x in people],
+            [x.referred for x in people],
+            [x.exited for x in people],
+        ],
+        schema=pa.schema(
+            [p.field(c) for c in ("participant_id", "cohort", "enrolled", "referred", "exited")]
+        ),
+    )
+    columns: list[list[Any]] = [[], [], [], [], [], []]
+    for t in trajs:
+        for s in t.spells:
+            columns[0].append(t.participant_id)
+            columns[1].append(s.status.name.lower())
+            columns[2].append(s.start)
+            columns[3].append(s.end)
+            columns[4].append(s.hours)
+            columns[5].append(s.employer)
+    spells_table = pa.table(columns, schema=DELIVERY_SCHEMAS["spells"])
+    event_rows = [(pid, n, d) for pid, items in (events or {}).items() for n, d in items]
+    events_table = pa.table(
+        [[r[0] for r in event_rows], [r[1] for r in event_rows], [r[2] for r in event_rows]],
+        schema=DELIVERY_SCHEMAS["events"],
+    )
+    return canonical(
+        {"participants": participants_table, "spells": spells_table, "events": events_table}
+    )
+
+
+def objects_from_tables(
+    tables: Mapping[str, pa.Table],
+) -> tuple[list[Participant], list[Trajectory], dict[str, list[tuple[str, date]]]]:
+    """Participants, one trajectory per participant (and per id that has spells), and events."""
+    pt = tables["participants"]
+    if "scenario" in pt.column_names and pc.any(pc.not_equal(pt.column("scenario"), 0)).as_py():
+        # ENGINE: today's settle has no scenarios; the columnar engine groups by them.
+        raise InvalidInput(
+            "the delivery has scenarios, which this engine does not settle",
+            field="scenario",
+            rule="scenarios are settled by the columnar engine",
+        )
+    people = [
+        Participant(pid, cohort, enrolled, referred, exited)
+        for pid, cohort, enrolled, referred, exited in zip(
+            *(
+                pt.column(c).to_pylist()
+                for c in ("participant_id", "cohort", "enrolled", "referred", "exited")
+            ),
+            strict=True,
+        )
+    ]
+    st = tables["spells"]
+    # Each status name parsed once (an unknown one raises UnknownCode, as a reader would).
+    statuses = {name: Status.parse(name) for name in pc.unique(st.column("status")).to_pylist()}
+    by_participant: dict[str, list[Spell]] = {}
+    for pid, status, start, end, hours, employer in zip(
+        *(st.column(c).to_pylist() for c in DELIVERY_SCHEMAS["spells"].names), strict=True
+    ):
+        by_participant.setdefault(pid, []).append(
+            Spell(statuses[status], start, end, hours=_hours(hours), employer=employer)
+        )
+    # Every participant gets a trajectory (empty without spells: no register record yet);
+    # spells of someone not listed keep theirs, for settle to refuse.
+    for p in people:
+        by_participant.setdefault(p.id, [])
+    trajectories = [Trajectory(pid, tuple(spells)) for pid, spells in by_participant.items()]
+    et = tables["events"]
+    events: dict[str, list[tuple[str, date]]] = {}
+    for pid, name, day in zip(
+        *(et.column(c).to_pylist() for c in DELIVERY_SCHEMAS["events"].names), strict=True
+    ):
+        events.setdefault(pid, []).append((name, day))
+    return people, trajectories, events
+
+
+def _hours(value: Decimal | None) -> Decimal | None:
+    # decimal128(9, 2) reads back as 37.00 or 32.50; keep the value as the reader gives it.
+    if value is None:
+        return None
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+
+
+# -- the engine ----------------------------------------------------------------------------------
+
+
+def settle_delivery(
+    contract: Contract, tables: Mapping[str, pa.Table], *, as_of: date, data_until: date
+) -> Settlement:
+    """Settle ``contract`` on a delivery's canonical tables at ``as_of``.
+
+    ``data_until`` is the delivery's extract date: the last day its data cover.
+    """
+    people, trajectories, events = objects_from_tables(tables)
+    # ENGINE: pass data_until when settle takes it
+    return settle(contract, people, trajectories, as_of=as_of, events=events or None)
+
+
+def _ranks(labels: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Rank of each label in sorted (code point) order, so sorting codes sorts the labels."""
+    order = sorted(range(len(labels)), key=lambda i: labels[i])
+    ranks = np.empty(len(labels), dtype=np.int64)
+    ranks[order] = np.arange(len(labels))
+    return ranks
+
+
+def _ranked(codes: npt.NDArray[Any], labels: Sequence[str]) -> npt.NDArray[np.int64]:
+    """Codes into ``labels`` replaced by the labels' ranks; -1 (no label) stays -1."""
+    codes = codes.astype(np.int64)
+    if not labels:
+        return np.full(len(codes), -1, dtype=np.int64)
+    return np.where(codes < 0, -1, _ranks(labels)[np.maximum(codes, 0)])
+
+
+def _labelled(codes: npt.NDArray[np.int64], labels: Sequence[str]) -> pa.Array:
+    """Strings from codes into labels, where code -1 means the empty string."""
+    dictionary = pa.array(["", *labels], pa.string())
+    indices = pa.array(codes + 1, pa.int32())
+    return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+
+
+def _dates(days: npt.NDArray[np.int64]) -> pa.Array:
+    # Proleptic Gregorian ordinal -> days since 1970-01-01 (date32).
+    return pa.array((days - date(1970, 1, 1).toordinal()).astype(np.int32), pa.int32()).cast(
+        pa.date32()
+    )
+
+
+def line_table(settlement: Settlement) -> pa.Table:
+    """The settlement's lines as the ledger's line table (:data:`LINE_SCHEMA`), sorted by key."""
+    lines = settlement.lines
+    c = settlement.contract
+    ids = list(settlement.participant_ids)
+    cohort_labels = [x.label for x in c.cohorts]
+    rule_ids = [r.id for r in c.payment_rules]
+    outcome_ids = [o.id for o in c.outcomes]
+    participant = _ranked(lines.participant, ids)
+    scenario = np.zeros(len(lines), dtype=np.int64)
+    cohort = _ranked(lines.cohort, cohort_labels)
+    rule = _ranked(lines.rule, rule_ids)
+    outcome = _ranked(lines.outcome, outcome_ids)
+    tie_breaks = (
+        lines.amount_minor,
+        lines.amount_before_caps_minor,
+        lines.quantity_den,
+        lines.quantity_num,
+        lines.due_on,
+        lines.earned_on,
+        lines.period_end,
+    )
+    keys = (lines.period_start, outcome, rule, cohort, scenario, participant)
+    order = np.lexsort((*tie_breaks, *keys))
+    sorted_keys = np.stack([k[order] for k in keys])
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = np.any(sorted_keys[:, 1:] != sorted_keys[:, :-1], axis=0)
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    occurrence = (np.arange(len(order)) - group_start).astype(np.int32)
+    take = lines.take(order)
+    columns: dict[str, pa.Array] = {
+        "participant_id": _labelled(take.participant, ids),
+        "scenario": pa.array(scenario[order].astype(np.int32)),
+        "cohort": _labelled(take.cohort, cohort_labels),
+        "rule": _labelled(take.rule, rule_ids),
+        "outcome": _labelled(take.outcome, outcome_ids),
+        "period_start": _dates(take.period_start),
+        "occurrence": pa.array(occurrence),
+        "period_end": _dates(take.period_end),
+        "earned_on": _dates(take.earned_on),
+        "invoice_period": pa.array(take.invoice_period.astype(np.int32)),
+        "due_on": _dates(take.due_on),
+        "due": pa.array(take.due),
+        "quantity_num": pa.array(take.quantity_num.astype(np.int64)),
+        "quantity_den": pa.array(take.quantity_den.astype(np.int64)),
+        "price_num": pa.array(take.unit_price_minor.astype(np.int64)),
+        "price_den": pa.array(np.ones(len(take), dtype=np.int64)),
+        "amount_before_caps": pa.array(take.amount_before_caps_minor.astype(np.int64)),
+        "amount": pa.array(take.amount_minor.astype(np.int64)),
+    }
+    return pa.Table.from_arrays(list(columns.values()), schema=LINE_SCHEMA)
+
+
+def totals(settlement: Settlement) -> dict[str, int]:
+    """The settlement's totals in minor units: ``due``, ``accrued`` and the number of ``lines``."""
+    return {
+        "due": settlement.total.minor_units,
+        "accrued": settlement.accrued_total.minor_units,
+        "lines": len(settlement.lines),
+    }
+
+
+def fingerprint(table: pa.Table, run_totals: Mapping[str, int]) -> str:
+    """The sha256 of a run: its sorted line table and totals in canonical form."""
+    return digest_parts("impactbond-run", {"lines": table}, dict(run_totals))
