@@ -54,6 +54,9 @@ def _finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:
     return process.returncode, out, err
 
 
+COHORT = D.cohort(60, seed=7)
+
+
 def _ledger_with_a_run(target: str, tmp_path: Path, n: int = 60) -> Ledger:
     people, truth = D.cohort(n, seed=7)
     ledger = Ledger.init(target)
@@ -79,7 +82,15 @@ def test_two_processes_issuing_the_same_invoice(target: str, tmp_path: Path):
     with _ledger_with_a_run(target, tmp_path) as ledger:
         for round_ in range(2):
             if round_:
-                ledger.run(date(2025, 9, 1))  # new lines fall due
+                # The next extract covers the second quarter, which falls due on 29 August.
+                day = date(2025, 6, 30)
+                people, truth = COHORT
+                ledger.ingest(
+                    *D.write(tmp_path, "second", *D.extract(people, truth, day)),
+                    extract_date=day,
+                    source="r",
+                )
+                ledger.run(date(2025, 9, 1))
             before = _invoice_count(ledger)
             a, b = _start(target, "invoice", wait=True), _start(target, "invoice", wait=True)
             for p in (a, b):

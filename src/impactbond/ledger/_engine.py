@@ -6,7 +6,8 @@ ledger follows the engine by changing these functions only:
 
 - :func:`read_delivery`: register files -> the canonical tables
   (``participants``, ``spells``, ``events``; see
-  ``docs/explanation/architecture.md``);
+  ``docs/explanation/architecture.md``), read with the library's readers and
+  checked by :meth:`impactbond.Register.from_tables`;
 - :func:`settle_delivery`: a contract and canonical tables -> a Settlement;
 - :func:`line_table`: a Settlement -> the ledger's line table (one row per
   line, sorted by its key);
@@ -16,7 +17,7 @@ ledger follows the engine by changing these functions only:
 >>> import impactbond as ib
 >>> from datetime import date
 >>> contract, people, trajectories = ib.examples.nyborg()
->>> tables = tables_from_objects(people, trajectories)
+>>> tables = ib.Register.from_objects(people, trajectories).to_tables()
 >>> sorted(tables), tables["participants"].num_rows == len(people)
 (['events', 'participants', 'spells'], True)
 >>> s = settle_delivery(contract, tables, as_of=date(2026, 7, 1), data_until=date(2026, 6, 30))
@@ -31,11 +32,9 @@ True
 
 from __future__ import annotations
 
-import csv
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -45,29 +44,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from impactbond.domain.contract import Contract
-from impactbond.domain.participant import Participant, looks_like_cpr
-from impactbond.domain.trajectory import Spell, Trajectory
-from impactbond.errors import CPRNumberRefused, ImpactBondError, InvalidInput
-from impactbond.io.trajectories import (
-    read_participants,
-    read_spells,
-    read_spells_and_participants,
-)
 from impactbond.ledger._canonical import digest_parts
 from impactbond.register import Register
 from impactbond.settle import Settlement, settle
-from impactbond.status import Status
 
 __all__ = [
     "DELIVERY_SCHEMAS",
     "KEY_COLUMNS",
     "LINE_SCHEMA",
+    "canonical",
+    "checked_tables",
     "fingerprint",
     "line_table",
-    "objects_from_tables",
     "read_delivery",
     "settle_delivery",
-    "tables_from_objects",
     "totals",
 ]
 
@@ -124,105 +114,26 @@ _SORT_KEYS: dict[str, list[str]] = {
 # -- reading register files ----------------------------------------------------------------
 
 
-def _events_from_csv(path: str | os.PathLike[str]) -> list[tuple[str, str, date]]:
-    """Rows ``participant_id,event,date`` of an events file; every bad row reported at once."""
-    name = str(path)
-    rows: list[tuple[str, str, date]] = []
-    errors: list[ImpactBondError] = []
-    with Path(path).open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [
-            c for c in ("participant_id", "event", "date") if c not in (reader.fieldnames or [])
-        ]
-        if missing:
-            raise InvalidInput(
-                f"{name}: missing column(s) {', '.join(missing)}",
-                row=0,
-                field=missing[0],
-                rule="the file has the columns participant_id, event, date",
-            )
-        for number, row in enumerate(reader, start=1):
-            pid = (row.get("participant_id") or "").strip()
-            event = (row.get("event") or "").strip()
-            if None in row:
-                errors.append(InvalidInput("the row has more cells than the header", row=number))
-                continue
-            if not pid:
-                errors.append(
-                    InvalidInput("participant id is empty", row=number, field="participant_id")
-                )
-                continue
-            if looks_like_cpr(pid):
-                errors.append(
-                    CPRNumberRefused(
-                        "participant id looks like a Danish CPR number; use a pseudonym",
-                        participant="<refused>",
-                        row=number,
-                        field="participant_id",
-                        rule="participant ids are pseudonyms",
-                    )
-                )
-                continue
-            if not event:
-                errors.append(
-                    InvalidInput("event is empty", participant=pid, row=number, field="event")
-                )
-                continue
-            try:
-                day = date.fromisoformat((row.get("date") or "").strip())
-            except ValueError:
-                errors.append(
-                    InvalidInput(
-                        f"date {row.get('date')!r} is not a date",
-                        participant=pid,
-                        row=number,
-                        field="date",
-                        rule="dates are ISO dates YYYY-MM-DD",
-                    )
-                )
-                continue
-            rows.append((pid, event, day))
-    if len(errors) == 1:
-        e = errors[0]
-        raise type(e)(
-            f"{name}: {e.message}",
-            participant=e.participant,
-            row=e.row,
-            field=e.field,
-            rule=e.rule,
-            source=name,
-        )
-    if errors:
-        for e in errors:
-            e.source = name
-        raise InvalidInput(f"{name}: {len(errors)} bad event rows", errors=errors, source=name)
-    return rows
-
-
 def read_delivery(
     spells: str | os.PathLike[str],
     participants: str | os.PathLike[str] | None = None,
     events: str | os.PathLike[str] | None = None,
 ) -> dict[str, pa.Table]:
-    """The canonical tables of a register delivery read from CSV files.
+    """The canonical tables of a register delivery read from files.
 
-    Without ``participants`` the spells file carries the participants' columns
-    (``cohort``, ``enrolled``, ...) on every row.  Every bad row is reported in
-    one typed error (:mod:`impactbond.io.trajectories`).
+    Any format the readers take (CSV dialects, Excel, Parquet, Arrow); without
+    ``participants`` the spells file carries the participants' columns
+    (``cohort``, ``enrolled``, ...) on every row.  Every bad row is reported
+    in one typed error.
     """
-    if participants is None:
-        people, trajectories = read_spells_and_participants(spells)
-    else:
-        people = read_participants(participants)
-        trajectories = read_spells(spells)
-    rows = [] if events is None else _events_from_csv(events)
-    grouped: dict[str, list[tuple[str, date]]] = {}
-    for pid, name, day in rows:
-        grouped.setdefault(pid, []).append((name, day))
-    return tables_from_objects(people, trajectories, grouped)
+    from impactbond.io.register_tables import read_register
 
-
-# -- objects <-> canonical tables --------------------------------------------------------------
+    tables = read_register(
+        Path(spells),
+        None if participants is None else Path(participants),
+        None if events is None else Path(events),
+    )
+    return canonical(tables.to_register().to_tables())
 
 
 def _sorted(name: str, table: pa.Table) -> pa.Table:
@@ -241,102 +152,18 @@ def canonical(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
         for field in schema:  # an optional column left out is a column of nulls
             if field.name not in table.column_names:
                 table = table.append_column(field, pa.nulls(table.num_rows, field.type))
+        if name == "participants":  # no scenario column is scenario 0
+            column = pc.fill_null(table.column("scenario"), 0)
+            table = table.set_column(table.schema.get_field_index("scenario"), "scenario", column)
         out[name] = _sorted(name, table.select(schema.names).cast(schema))
     return out
 
 
-def tables_from_objects(
-    participants: Iterable[Participant],
-    trajectories: Mapping[str, Trajectory] | Iterable[Trajectory],
-    events: Events | None = None,
-) -> dict[str, pa.Table]:
-    """The canonical tables of participants, trajectories and recorded events."""
-    people = list(participants)
-    trajs = list(trajectories.values()) if isinstance(trajectories, Mapping) else list(trajectories)
-    p = DELIVERY_SCHEMAS["participants"]
-    participants_table = pa.table(
-        [
-            [x.id for x in people],
-            [x.cohort for x in people],
-            [x.enrolled for x in people],
-            [x.referred for x in people],
-            [x.exited for x in people],
-        ],
-        schema=pa.schema(
-            [p.field(c) for c in ("participant_id", "cohort", "enrolled", "referred", "exited")]
-        ),
-    )
-    columns: list[list[Any]] = [[], [], [], [], [], []]
-    for t in trajs:
-        for s in t.spells:
-            columns[0].append(t.participant_id)
-            columns[1].append(s.status.name.lower())
-            columns[2].append(s.start)
-            columns[3].append(s.end)
-            columns[4].append(s.hours)
-            columns[5].append(s.employer)
-    spells_table = pa.table(columns, schema=DELIVERY_SCHEMAS["spells"])
-    event_rows = [(pid, n, d) for pid, items in (events or {}).items() for n, d in items]
-    events_table = pa.table(
-        [[r[0] for r in event_rows], [r[1] for r in event_rows], [r[2] for r in event_rows]],
-        schema=DELIVERY_SCHEMAS["events"],
-    )
-    return canonical(
-        {"participants": participants_table, "spells": spells_table, "events": events_table}
-    )
-
-
-def objects_from_tables(
-    tables: Mapping[str, pa.Table],
-) -> tuple[list[Participant], list[Trajectory], dict[str, list[tuple[str, date]]]]:
-    """Participants, one trajectory per participant (and per id that has spells), and events."""
-    pt = tables["participants"]
-    if "scenario" in pt.column_names and pc.any(pc.not_equal(pt.column("scenario"), 0)).as_py():
-        # ENGINE: today's settle has no scenarios; the columnar engine groups by them.
-        raise InvalidInput(
-            "the delivery has scenarios, which this engine does not settle",
-            field="scenario",
-            rule="scenarios are settled by the columnar engine",
-        )
-    people = [
-        Participant(pid, cohort, enrolled, referred, exited)
-        for pid, cohort, enrolled, referred, exited in zip(
-            *(
-                pt.column(c).to_pylist()
-                for c in ("participant_id", "cohort", "enrolled", "referred", "exited")
-            ),
-            strict=True,
-        )
-    ]
-    st = tables["spells"]
-    # Each status name parsed once (an unknown one raises UnknownCode, as a reader would).
-    statuses = {name: Status.parse(name) for name in pc.unique(st.column("status")).to_pylist()}
-    by_participant: dict[str, list[Spell]] = {}
-    for pid, status, start, end, hours, employer in zip(
-        *(st.column(c).to_pylist() for c in DELIVERY_SCHEMAS["spells"].names), strict=True
-    ):
-        by_participant.setdefault(pid, []).append(
-            Spell(statuses[status], start, end, hours=_hours(hours), employer=employer)
-        )
-    # Every participant gets a trajectory (empty without spells: no register record yet);
-    # spells of someone not listed keep theirs, for settle to refuse.
-    for p in people:
-        by_participant.setdefault(p.id, [])
-    trajectories = [Trajectory(pid, tuple(spells)) for pid, spells in by_participant.items()]
-    et = tables["events"]
-    events: dict[str, list[tuple[str, date]]] = {}
-    for pid, name, day in zip(
-        *(et.column(c).to_pylist() for c in DELIVERY_SCHEMAS["events"].names), strict=True
-    ):
-        events.setdefault(pid, []).append((name, day))
-    return people, trajectories, events
-
-
-def _hours(value: Decimal | None) -> Decimal | None:
-    # decimal128(9, 2) reads back as 37.00 or 32.50; keep the value as the reader gives it.
-    if value is None:
-        return None
-    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value.normalize()
+def checked_tables(tables: Mapping[str, pa.Table]) -> dict[str, pa.Table]:
+    """Canonical tables after every check of :meth:`Register.from_tables` (a typed error otherwise)."""
+    c = canonical(tables)
+    register = Register.from_tables(c["participants"], c["spells"], c["events"])
+    return canonical(register.to_tables())
 
 
 # -- the engine ----------------------------------------------------------------------------------
@@ -349,9 +176,8 @@ def settle_delivery(
 
     ``data_until`` is the delivery's extract date: the last day its data cover.
     """
-    people, trajectories, events = objects_from_tables(tables)
-    # ENGINE: pass data_until when settle takes it
-    return settle(contract, people, trajectories, as_of=as_of, events=events or None)
+    register = Register.from_tables(tables["participants"], tables["spells"], tables["events"])
+    return settle(contract, register, as_of=as_of, data_until=data_until)
 
 
 def _ranks(labels: Sequence[str]) -> npt.NDArray[np.int64]:
@@ -393,13 +219,13 @@ def line_table(settlement: Settlement) -> pa.Table:
     rule_ids = [r.id for r in c.payment_rules]
     outcome_ids = [o.id for o in c.outcomes]
     participant = _ranked(lines.participant, ids)
-    scenario = np.zeros(len(lines), dtype=np.int64)
+    scenario = lines.scenario.astype(np.int64)
     cohort = _ranked(lines.cohort, cohort_labels)
     rule = _ranked(lines.rule, rule_ids)
     outcome = _ranked(lines.outcome, outcome_ids)
     tie_breaks = (
-        lines.amount_minor,
-        lines.amount_before_caps_minor,
+        lines.amount,
+        lines.amount_before_caps,
         lines.quantity_den,
         lines.quantity_num,
         lines.due_on,
@@ -429,10 +255,10 @@ def line_table(settlement: Settlement) -> pa.Table:
         "due": pa.array(take.due),
         "quantity_num": pa.array(take.quantity_num.astype(np.int64)),
         "quantity_den": pa.array(take.quantity_den.astype(np.int64)),
-        "price_num": pa.array(take.unit_price_minor.astype(np.int64)),
-        "price_den": pa.array(np.ones(len(take), dtype=np.int64)),
-        "amount_before_caps": pa.array(take.amount_before_caps_minor.astype(np.int64)),
-        "amount": pa.array(take.amount_minor.astype(np.int64)),
+        "price_num": pa.array(take.price_num.astype(np.int64)),
+        "price_den": pa.array(take.price_den.astype(np.int64)),
+        "amount_before_caps": pa.array(take.amount_before_caps.astype(np.int64)),
+        "amount": pa.array(take.amount.astype(np.int64)),
     }
     return pa.Table.from_arrays(list(columns.values()), schema=LINE_SCHEMA)
 

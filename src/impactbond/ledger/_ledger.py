@@ -401,8 +401,7 @@ class Ledger:
                 f"the delivery's tables do not have the canonical columns: {error}",
                 field="tables",
             ) from None
-        people, trajectories, events = _engine.objects_from_tables(canonical)
-        checked = _engine.tables_from_objects(people, trajectories, events)
+        checked = _engine.checked_tables(canonical)
         return self._store_delivery(checked, extract_date=extract_date, source=source)
 
     @staticmethod
@@ -570,13 +569,14 @@ class Ledger:
             return self._delivery(conn, delivery_id)
         row = conn.execute(
             sa.select(deliveries.c.id)
-            .where(deliveries.c.extract_date <= as_of)
+            .where(deliveries.c.extract_date < as_of)
             .order_by(deliveries.c.extract_date.desc(), deliveries.c.id.desc())
             .limit(1)
         ).first()
         if row is None:
             raise LedgerError(
-                f"no delivery extracted on or before {as_of}; ingest one first "
+                f"no delivery extracted before {as_of} (a run sees data up to the day before "
+                "its as_of); ingest one first "
                 "(`impactbond ledger ingest`)",
                 field="as_of",
             )
