@@ -797,6 +797,9 @@ def exact_sum(values: npt.NDArray[Any]) -> int:
     v = np.asarray(values, dtype=np.int64)
     if len(v) == 0:
         return 0
+    largest = max(int(v.max()), -int(v.min()))
+    if largest < (2**62) // len(v):  # no partial sum can leave int64
+        return int(v.sum())
     high = v >> 32
     low = v & 0xFFFFFFFF
     return (int(high.sum(dtype=np.int64)) << 32) + int(low.sum(dtype=np.int64))
@@ -806,7 +809,7 @@ _LIMB = 21
 
 
 def exact_bincount(
-    keys: npt.NDArray[np.int64], values: npt.NDArray[np.int64], n: int
+    keys: npt.NDArray[np.integer[Any]], values: npt.NDArray[np.integer[Any]], n: int
 ) -> npt.NDArray[np.int64]:
     """``np.bincount(keys, weights=values)`` exactly in int64 for values ``>= 0``.
 
@@ -818,6 +821,9 @@ def exact_bincount(
     """
     if len(values) and int(values.min()) < 0:
         raise ValueError("exact_bincount adds values >= 0")
+    if len(values) == 0 or exact_sum(values) < 2**53:
+        # Every partial sum is below 2**53, so float64 adds exactly: one pass.
+        return np.bincount(keys, weights=values, minlength=n).astype(np.int64)
     out = np.zeros(n, dtype=np.int64)
     v = values.astype(np.int64)
     mask = (1 << _LIMB) - 1

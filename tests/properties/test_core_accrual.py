@@ -246,3 +246,49 @@ def test_employed_weeks_never_exceed_the_window(case: dict[str, object]) -> None
     length = np.clip(windows[:, 1], 0, panel.shape[1]) - np.clip(windows[:, 0], 0, panel.shape[1])
     assert np.all(result <= full_weight * np.maximum(length, 0))
     assert np.all(result >= 0)
+
+
+@given(accrual_cases(), st.sampled_from(DAILY))
+def test_sparse_month_items_equal_the_reference(
+    case: dict[str, object], convention: AccrualConvention
+) -> None:
+    """The engine's sparse kernel (month_items) against the day-by-day reference, per month."""
+    from impactbond.core.accrual import month_items
+
+    spells = case["spells"]
+    windows = case["windows"]
+    wden = case["wden"]
+    months = case["months"]
+    assert isinstance(spells, list) and isinstance(windows, list) and isinstance(wden, int)
+    assert isinstance(months, list)
+    # The reference's windows cut to the month grid, as the kernel's callers do.
+    cut = [(max(a, months[0]), min(b, months[-1])) for a, b in windows]
+    columns = list(zip(*spells, strict=True)) if spells else [(), (), (), ()]
+    items, den = month_items(
+        np.array(columns[0], dtype=np.int64),
+        np.array(columns[1], dtype=np.int64),
+        np.array(columns[2], dtype=np.int64),
+        np.array(columns[3], dtype=np.int64),
+        wden,
+        np.array([w[0] for w in cut], dtype=np.int64),
+        np.array([max(w[0], w[1]) for w in cut], dtype=np.int64),
+        convention,
+    )
+    got: dict[tuple[int, int], Fraction] = {}
+    for r, start, num in zip(
+        items.row.tolist(), items.period_start.tolist(), items.num.tolist(), strict=True
+    ):
+        m = int(np.searchsorted(months, start, side="right")) - 1
+        got[(r, m)] = Fraction(num, den)
+    for r, (a, b) in enumerate(cut):
+        for m in range(len(months) - 1):
+            sub = {
+                "months": months[m : m + 2],
+                "windows": [(a, max(a, b))],
+                "wden": wden,
+                "spells": [(0, s, e, w) for row, s, e, w in spells if row == r],
+            }
+            want = ref.months(sub["spells"], sub["windows"], sub["months"], wden, convention.value)[
+                0
+            ]
+            assert got.get((r, m), Fraction(0)) == want, (r, m)

@@ -701,18 +701,21 @@ _EPOCH_DAY: Final[int] = 719163
 class MonthItems(NamedTuple):
     """Accrued months per (row, calendar month), sparse: only months with something counted.
 
+    ``row`` and the day columns are int32 (row indices and day numbers fit), the
+    quantities int64.
+
     ``num / den`` is the quantity; ``weighted`` (over the weight denominator)
     the counted days, ``days`` the measured days of the month and
     ``month_days`` the days of the calendar month.
     """
 
-    row: Int64Array
-    period_start: Int64Array
-    period_end: Int64Array
+    row: npt.NDArray[np.integer[Any]]
+    period_start: npt.NDArray[np.integer[Any]]
+    period_end: npt.NDArray[np.integer[Any]]
     num: Int64Array
     weighted: Int64Array
-    days: Int64Array
-    month_days: Int64Array
+    days: npt.NDArray[np.integer[Any]]
+    month_days: npt.NDArray[np.integer[Any]]
 
 
 def _month_of(days: Int64Array) -> Int64Array:
@@ -792,41 +795,55 @@ def month_items(
     lo = np.maximum(starts, ws[rows]) if len(rows) else starts
     hi = np.minimum(ends, we[rows]) if len(rows) else ends
     keep = (hi > lo) & (weights > 0)
-    r, lo, hi, w = rows[keep], lo[keep], hi[keep], weights[keep]
+    # Day numbers and rows fit int32: half the memory traffic of the piece arrays below.
+    r, w = rows[keep].astype(np.int32), weights[keep]
+    lo, hi = lo[keep].astype(np.int32), hi[keep].astype(np.int32)
     if len(r) == 0:
         z = np.zeros(0, dtype=np.int64)
         return MonthItems(z, z, z, z, z, z, z), den
     if np.any(np.diff(r) < 0):
         raise ValueError("spells must be sorted by row")
-    first = _month_of(lo)
-    last = _month_of(hi - 1)
+    # The first days of the months touched, once; each day's month by a binary search.
+    months = np.arange(
+        _month_of(np.array([lo.min()]))[0], _month_of(np.array([hi.max() - 1]))[0] + 2
+    )
+    table = _first_day_of(months).astype(np.int32)
+    first = np.searchsorted(table, lo, side="right") - 1
+    last = np.searchsorted(table, hi - 1, side="right") - 1
     pieces = last - first + 1
-    of = np.repeat(np.arange(len(r)), pieces)
-    offset = np.arange(len(of)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    month = first[of] + offset
-    m0 = _first_day_of(month)
-    m1 = _first_day_of(month + 1)
-    days = np.minimum(hi[of], m1) - np.maximum(lo[of], m0)
-    prow = r[of]
+    # Piece k of a spell lies in month first + k: month = position - (spell's first position - first).
+    base = np.cumsum(pieces) - pieces - first
+    month = (np.arange(int(pieces.sum()), dtype=np.int64) - np.repeat(base, pieces)).astype(
+        np.int32
+    )
+    m0, m1 = table[month], table[month + 1]
+    days = np.minimum(np.repeat(hi, pieces), m1) - np.maximum(np.repeat(lo, pieces), m0)
+    prow = np.repeat(r, pieces)
     # Spells in (row, start) order give pieces in (row, month) order: add neighbours.
     change = np.ones(len(prow), dtype=bool)
     change[1:] = (prow[1:] != prow[:-1]) | (month[1:] != month[:-1])
     at = np.flatnonzero(change)
-    row, m0, m1 = prow[at], m0[at], m1[at]
-    weighted = np.add.reduceat(days * w[of], at)
+    weighted_days = days.astype(np.int64) * np.repeat(w, pieces)
+    if len(at) == len(prow):  # no spells share a month: nothing to add
+        weighted, row = weighted_days, prow
+    else:
+        weighted = np.add.reduceat(weighted_days, at)
+        row, m0, m1 = prow[at], m0[at], m1[at]
     p_start = np.maximum(m0, ws[row])
     p_end = np.minimum(m1, we[row])
     window_days = p_end - p_start
     month_days = m1 - m0
-    per_day = MONTH_DAYS_LCM // month_days
+    per_day = (MONTH_DAYS_LCM // month_days).astype(np.int64)
     if conv is AccrualConvention.PRO_RATA_DAYS:
         num = weighted * per_day
     elif conv is AccrualConvention.DAYS_30:
         num = weighted * (MONTH_DAYS_LCM // 30)
     else:
         met = _threshold_met(weighted, window_days, wden, conv)
-        num = np.where(met, window_days * per_day * wden, 0)
+        num = np.where(met, window_days.astype(np.int64) * per_day * wden, 0)
     ok = num > 0
+    if ok.all():
+        return MonthItems(row, p_start, p_end, num, weighted, window_days, month_days), den
     return (
         MonthItems(
             row[ok], p_start[ok], p_end[ok], num[ok], weighted[ok], window_days[ok], month_days[ok]

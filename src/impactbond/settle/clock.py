@@ -160,15 +160,24 @@ class Observation:
     # -- invoices ------------------------------------------------------------------
     def invoice_period_of(self, days: npt.ArrayLike) -> I64:
         """The invoice period (0 = the first) holding each day (``INVOICE_PERIODS``)."""
-        d = np.asarray(days, dtype=np.int64)
-        k = np.searchsorted(self.invoice_bounds, d, side="right") - 1
-        if len(k) and (k.min() < 0 or k.max() >= len(self.invoice_bounds) - 1):
+        d = np.asarray(days)
+        if len(d) == 0:
+            return np.zeros(0, dtype=np.int64)
+        lo, hi = int(d.min()), int(d.max())
+        if hi - lo < 100_000:  # one look-up per line in a table of the days spanned
+            span = np.arange(lo, hi + 1, dtype=np.int64)
+            table = np.searchsorted(self.invoice_bounds, span, side="right") - 1
+            k = table[d - lo]
+        else:
+            k = np.searchsorted(self.invoice_bounds, d.astype(np.int64), side="right") - 1
+        if k.min() < 0 or k.max() >= len(self.invoice_bounds) - 1:
             raise SettlementError(
                 "a line falls outside every invoice period",
                 field="invoice_period",
                 rule="lines are earned inside the term (plus its tail)",
             )
-        return k.astype(np.int64)
+        out: I64 = k.astype(np.int64)
+        return out
 
     def period_bounds(self, k: int) -> tuple[date, date]:
         """First and last day of invoice period ``k``."""

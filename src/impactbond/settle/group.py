@@ -589,7 +589,16 @@ def apply_caps(
             sel = np.flatnonzero(mask & (lines.participant >= 0))
             if len(sel) == 0:
                 continue
-            # Participant lines are contiguous per participant, in earning order.
+            # Participant lines are contiguous per participant, in earning order; only the
+            # participants whose lines add up to more than the cap are cut.
+            starts = _segments(lines.participant[sel])
+            first = np.flatnonzero(starts)
+            totals = np.add.reduceat(paid[sel], first)
+            over = totals > limit_minor
+            if not over.any():
+                continue
+            length = np.diff(np.r_[first, len(sel)])
+            sel = sel[np.repeat(over, length)]
             starts = _segments(lines.participant[sel])
             a = paid[sel]
             csum = np.cumsum(a)
@@ -609,6 +618,11 @@ def apply_caps(
             sel = np.flatnonzero(mask)
             if len(sel) == 0:
                 continue
+            # Only the groups whose money passes the cap are cut.
+            over = exact_bincount(group[sel], paid[sel], n_groups) > limit_minor
+            if not over.any():
+                continue
+            sel = sel[over[group[sel]]]
             limit = np.full(n_groups, limit_minor, dtype=np.int64)
             after = _cut_in_earning_order(
                 paid, sel, group, lines.earned_on, limit, n_groups, lo, n_days

@@ -25,6 +25,24 @@ __all__ = ["COLUMNS", "LineBlock", "concat", "price_fraction"]
 
 I64 = npt.NDArray[np.int64]
 
+#: The dtype of each column: day numbers and row indices fit int32, indices into the
+#: contract's lists int16; quantities and prices are int64.
+DTYPES: dict[str, type] = {
+    "participant": np.int32,
+    "scenario": np.int32,
+    "cohort": np.int16,
+    "outcome": np.int16,
+    "rule": np.int16,
+    "period_start": np.int32,
+    "period_end": np.int32,
+    "earned_on": np.int32,
+    "quantity_num": np.int64,
+    "quantity_den": np.int64,
+    "price_num": np.int64,
+    "price_den": np.int64,
+    "item": np.int32,
+}
+
 #: The columns of a line block, in order.
 COLUMNS = (
     "participant",
@@ -45,7 +63,7 @@ COLUMNS = (
 
 @attrs.frozen(eq=False)
 class LineBlock:
-    """Lines before rounding, caps and dating: every column an int64 array of one length.
+    """Lines before rounding, caps and dating: columns of one length (dtypes in :data:`DTYPES`).
 
     ``item`` is the index of the measured item a line prices (-1: none), which
     the trace follows back to the spells.
@@ -72,10 +90,13 @@ class LineBlock:
     def build(cls, n: int, **columns: Any) -> LineBlock:
         """A block of ``n`` lines; scalars are broadcast, missing ``item`` is -1."""
         columns.setdefault("item", -1)
-        out = {}
+        out: dict[str, npt.NDArray[Any]] = {}
         for name in COLUMNS:
-            value = np.asarray(columns[name], dtype=np.int64)
-            out[name] = np.broadcast_to(value, (n,)).copy() if value.ndim == 0 else value
+            value = np.asarray(columns[name])
+            if value.ndim == 0:
+                out[name] = np.full(n, value, dtype=DTYPES[name])
+            else:
+                out[name] = value.astype(DTYPES[name], copy=False)
             if len(out[name]) != n:
                 raise ValueError(f"column {name} has {len(out[name])} lines, not {n}")
         return cls(**out)
@@ -88,9 +109,49 @@ def concat(blocks: list[LineBlock]) -> LineBlock:
     """One block of all lines, in the order given."""
     if not blocks:
         return LineBlock.build(0, **dict.fromkeys(COLUMNS, np.zeros(0, dtype=np.int64)))
+    if len(blocks) == 1:
+        return blocks[0]
     return LineBlock(
         **{name: np.concatenate([getattr(b, name) for b in blocks]) for name in COLUMNS}
     )
+
+
+def assemble(person_blocks: list[LineBlock], group_blocks: list[LineBlock]) -> LineBlock:
+    """The line table: participant lines by participant, then earning day (blocks keep the
+    order of the rules), then group lines by earning day.
+
+    Each block is already in (participant, day) order; one stable sort of a packed
+    key finds every line's place, and each column is written there once.
+    """
+    blocks = [b for b in person_blocks if len(b)]
+    n_people = sum(len(b) for b in blocks)
+    groups = concat([b for b in group_blocks if len(b)])
+    if len(groups):
+        groups = groups.take(np.argsort(groups.earned_on, kind="stable"))
+    n = n_people + len(groups)
+    out: dict[str, npt.NDArray[Any]] = {name: np.empty(n, dtype=DTYPES[name]) for name in COLUMNS}
+    if blocks:
+        day0 = min(int(b.earned_on.min()) for b in blocks)
+        keys = np.concatenate(
+            [(b.participant.astype(np.int64) << 24) + (b.earned_on - day0) for b in blocks]
+        )
+        order = np.argsort(keys, kind="stable")
+        place = np.empty(n_people, dtype=np.int64)
+        place[order] = np.arange(n_people)
+        at = 0
+        for b in blocks:
+            where = place[at : at + len(b)]
+            for name in COLUMNS:
+                column = getattr(b, name)
+                first = column[0]
+                if len(column) > 1 and (column == first).all():  # a constant column
+                    out[name][where] = first
+                else:
+                    out[name][where] = column
+            at += len(b)
+    for name in COLUMNS:
+        out[name][n_people:] = getattr(groups, name)
+    return LineBlock(**out)
 
 
 #: The largest unit price, in minor units, that a line can carry exactly in int64 arithmetic.

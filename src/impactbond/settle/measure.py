@@ -46,6 +46,8 @@ from impactbond.status import DEFAULT_PRIORITY, priority_rank
 __all__ = ["MEASURERS", "Items", "MeasureContext", "Measured", "measure", "measurer"]
 
 I64 = npt.NDArray[np.int64]
+#: Item columns: rows and days in int32 or int64, quantities in int64.
+IA = npt.NDArray[np.integer[Any]]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPOCH = date(1970, 1, 1).toordinal()
@@ -62,12 +64,12 @@ class Items:
     for a rung, the ``rung``).
     """
 
-    row: I64
-    period_start: I64
-    period_end: I64
-    earned_on: I64
-    num: I64
-    detail: dict[str, I64] = attrs.field(factory=dict)
+    row: IA
+    period_start: IA
+    period_end: IA
+    earned_on: IA
+    num: IA
+    detail: dict[str, IA] = attrs.field(factory=dict)
 
     def __len__(self) -> int:
         return len(self.row)
@@ -112,30 +114,32 @@ class Measured:
 
     # The items' columns, for reading one outcome's earned units directly.
     @property
-    def row(self) -> I64:
+    def row(self) -> IA:
         return self.items.row
 
     @property
-    def period_start(self) -> I64:
+    def period_start(self) -> IA:
         return self.items.period_start
 
     @property
-    def period_end(self) -> I64:
+    def period_end(self) -> IA:
         return self.items.period_end
 
     @property
-    def earned_on(self) -> I64:
+    def earned_on(self) -> IA:
         return self.items.earned_on
 
     @property
-    def num(self) -> I64:
+    def num(self) -> IA:
         return self.items.num
 
 
-def _sum_by_row(rows: I64, values: I64, n: int) -> I64:
+def _sum_by_row(rows: IA, values: IA, n: int) -> I64:
+    """Per row the sum of its items' values (items sorted by row)."""
     out = np.zeros(n, dtype=np.int64)
     if len(rows):
-        np.add.at(out, rows, values)
+        first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        out[rows[first]] = np.add.reduceat(values.astype(np.int64, copy=False), first)
     return out
 
 
@@ -271,14 +275,18 @@ def _daily_month_items(
     earned_on = m.period_end - 1
     # EARNED_ON_LAST_DAY: a month's part is earned once the data cover its last day.
     ok = ctx.obs.earned(earned_on)
-    items = Items(
-        m.row[ok],
-        m.period_start[ok],
-        m.period_end[ok],
-        earned_on[ok],
-        m.num[ok],
-        {"weighted": m.weighted[ok], "days": m.days[ok], "month_days": m.month_days[ok]},
-    )
+    detail = {"weighted": m.weighted, "days": m.days, "month_days": m.month_days}
+    if ok.all():
+        items = Items(m.row, m.period_start, m.period_end, earned_on, m.num, detail)
+    else:
+        items = Items(
+            m.row[ok],
+            m.period_start[ok],
+            m.period_end[ok],
+            earned_on[ok],
+            m.num[ok],
+            {k: v[ok] for k, v in detail.items()},
+        )
     return items, den, wden
 
 

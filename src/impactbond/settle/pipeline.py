@@ -26,7 +26,7 @@ from impactbond.register import Register
 from impactbond.settle.admit import admit
 from impactbond.settle.clock import Observation, observe
 from impactbond.settle.group import GROUP_RULES, GroupContext, apply_caps
-from impactbond.settle.lines import LineBlock, concat
+from impactbond.settle.lines import LineBlock, assemble
 from impactbond.settle.measure import MeasureContext, Measured, measure
 from impactbond.settle.price import PRICERS, PriceContext
 from impactbond.settle.result import Achievement, Cuts, Lines, RetentionFigures, Settlement
@@ -77,16 +77,6 @@ def _check_events(contract: Contract, register: Register) -> None:
             field="event",
             rule="every recorded event is an outcome of the contract",
         )
-
-
-def _participant_order(block: LineBlock) -> LineBlock:
-    """Participant lines by participant, then earning day (rules keep their order)."""
-    if len(block) == 0:
-        return block
-    key = block.participant * (int(block.earned_on.max()) - int(block.earned_on.min()) + 1) + (
-        block.earned_on - int(block.earned_on.min())
-    )
-    return block.take(np.argsort(key, kind="stable"))
 
 
 def _check_bounds(contract: Contract, lines: LineBlock) -> None:
@@ -248,11 +238,7 @@ def settle(
             raise SettlementError(
                 f"no pricer for payment rule kind {kind.__name__}", field="payment_rules"
             )
-    people_lines = _participant_order(concat(person_blocks))
-    group_lines = concat(group_blocks)
-    if len(group_lines):
-        group_lines = group_lines.take(np.argsort(group_lines.earned_on, kind="stable"))
-    lines = concat([people_lines, group_lines])
+    lines = assemble(person_blocks, group_blocks)
     _check_bounds(contract, lines)
     invoice_period = obs.invoice_period_of(lines.earned_on)
     due_on = obs.due_on(invoice_period)

@@ -71,10 +71,10 @@ def pricer(kind: type[R]) -> Callable[[Callable[[R, int, PriceContext], LineBloc
     return register
 
 
-def _group_cumsum(values: I64, starts: npt.NDArray[np.bool_]) -> I64:
+def _group_cumsum(values: npt.NDArray[np.integer[Any]], starts: npt.NDArray[np.bool_]) -> I64:
     """Running sum of ``values`` within runs that begin where ``starts`` holds."""
     if len(values) == 0:
-        return values.copy()
+        return values.astype(np.int64)
     total = np.cumsum(values)
     first = np.flatnonzero(starts)
     before = np.r_[0, total[:-1]]
@@ -83,7 +83,12 @@ def _group_cumsum(values: I64, starts: npt.NDArray[np.bool_]) -> I64:
     return result
 
 
-def cap_units(rows: I64, num: I64, den: int, max_units: Fraction) -> I64:
+def cap_units(
+    rows: npt.NDArray[np.integer[Any]],
+    num: npt.NDArray[np.integer[Any]],
+    den: int,
+    max_units: Fraction,
+) -> I64:
     """Quantities cut so that each row's running total stays within ``max_units``.
 
     Items are in earning order within each row.  A limit that is not a whole
