@@ -1,12 +1,20 @@
-"""Scale: the core kernels on row chunks of dask arrays and on memory-mapped panels.
+"""Scale: settlements over partitions on dask.distributed, and the core kernels on row chunks.
 
-The core works row by row (each participant's result depends on that
-participant's row only), so a national register that outgrows memory is
-evaluated by handing the same kernel one row chunk at a time.  A
-memory-mapped ``numpy.memmap`` panel needs nothing special: it *is* an
-ndarray and the kernels read it in blocks.  For a panel on many files or
-machines, :func:`map_rows` runs a kernel on every row chunk of a
-:mod:`dask.array` (the optional ``scale`` extra).
+:func:`settle_partitioned` settles a register given as consecutive partitions
+of the participants: the stages that read one participant at a time
+(admission, measurement, pricing, rounding per line or per participant,
+participant caps) run where each partition lies; what a group decides (cohort
+size limits, target bonuses, effect tiers, savings shares, cohort, contract
+and mix caps) is decided once, on totals reduced from the partitions.  The
+result is exactly the single-process settlement: the same lines, to the øre,
+in the same order.  With a ``dask.distributed`` client (the optional
+``scale`` extra) each partition is a task per stage on the cluster's workers,
+and each partition's lines are written from its worker as one file of a
+partitioned Parquet dataset.
+
+The core works row by row, so a memory-mapped ``numpy.memmap`` panel needs
+nothing special, and :func:`map_rows` runs a kernel on every row chunk of a
+:mod:`dask.array`.
 
 >>> import numpy as np
 >>> from impactbond.core.accrual import employed_weeks
@@ -21,13 +29,466 @@ machines, :func:`map_rows` runs a kernel on every row chunk of a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["map_rows"]
+from impactbond.domain.contract import Contract
+from impactbond.domain.payment import references
+from impactbond.errors import SettlementError
+from impactbond.money import Money, RoundingStage, exact_sum
+from impactbond.register import Register
+from impactbond.settle.admit import admission, cohort_limits
+from impactbond.settle.caps import CapPart, apply_caps
+from impactbond.settle.clock import Observation, observe
+from impactbond.settle.group import GROUP_RULES, GroupContext
+from impactbond.settle.lines import LineBlock, assemble, concat
+from impactbond.settle.measure import Items, Measured
+from impactbond.settle.pipeline import (
+    ParticipantStages,
+    _check_bounds,
+    _check_events,
+    group_stage,
+    participant_stages,
+)
+from impactbond.settle.rounding import round_lines
+
+__all__ = ["PartitionedSettlement", "concat_part_lines", "map_rows", "settle_partitioned"]
+
+I64 = npt.NDArray[np.int64]
+Source = Register | str | Path
+
+
+# ---------------------------------------------------------------------------- executors
+
+
+class _Local:
+    """Parts held in this process."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self.items = items
+
+    def run(self, fn: Callable[..., tuple[Any, Any]], args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        out = []
+        for k, a in enumerate(args):
+            self.items[k], result = fn(self.items[k], *a)
+            out.append(result)
+        return out
+
+    def add(self, item: Any) -> None:
+        self.items.append(item)
+
+
+class _Dask:
+    """Parts held on the workers of a dask.distributed client, one task per part and stage."""
+
+    def __init__(self, client: Any, items: list[Any]) -> None:
+        self.client = client
+        # Scattered one by one inside a list: a dict would be read as many named values.
+        self.items = [client.scatter([i])[0] for i in items]
+
+    def run(self, fn: Callable[..., tuple[Any, Any]], args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        done = [
+            self.client.submit(fn, item, *a, pure=False)
+            for item, a in zip(self.items, args, strict=True)
+        ]
+        self.items = [self.client.submit(operator.getitem, d, 0, pure=False) for d in done]
+        results = [self.client.submit(operator.getitem, d, 1, pure=False) for d in done]
+        return list(self.client.gather(results))
+
+    def add(self, item: Any) -> None:
+        self.items.append(self.client.scatter([item])[0])
+
+
+# ----------------------------------------------------------------------- per-part stages
+
+
+def _read(source: Source) -> Register:
+    if isinstance(source, Register):
+        return source
+    import pyarrow.parquet as pq
+
+    folder = Path(source)
+    tables = {}
+    for name in ("participants", "spells", "events"):
+        path = folder / f"{name}.parquet"
+        if path.exists():
+            tables[name] = pq.read_table(path)
+    return Register.from_tables(
+        tables["participants"],
+        tables["spells"],
+        tables.get("events"),
+        source={name: str(folder / f"{name}.parquet") for name in tables},
+    )
+
+
+def _begin(
+    source: Source, contract: Contract, as_of: date, data_until: date | None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    register = _read(source)
+    _check_events(contract, register)
+    obs = observe(contract, register, as_of=as_of, data_until=data_until)
+    adm = admission(contract, register, obs)
+    ids = register.ids
+    summary = {
+        "n": len(register),
+        "first": ids[0].as_py() if len(ids) else None,
+        "last": ids[len(ids) - 1].as_py() if len(ids) else None,
+        "candidates": adm.limit_candidates(contract),
+    }
+    return {"register": register, "obs": obs, "adm": adm}, summary
+
+
+def _participants(
+    state: dict[str, Any], contract: Contract, full: I64, outcomes: tuple[str, ...]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    stage = participant_stages(contract, state["register"], state["obs"], state["adm"], full)
+    summary = {
+        "cohort": stage.roster.cohort,
+        "scenario": stage.register.scenario.astype(np.int64),
+        "excluded": len(stage.roster.exclusions),
+        "in": len(state["register"]),
+        "measured": {
+            oid: (stage.measured[oid].den, stage.measured[oid].items, stage.measured[oid].totals)
+            for oid in outcomes
+        },
+        "totals": {oid: (m.den, m.totals) for oid, m in stage.measured.items()},
+        "retention": {
+            oid: (m.eligible, m.censored, m.retained, m.same_employer)
+            for oid, m in stage.measured.items()
+            if m.eligible is not None
+        },
+    }
+    return {"stage": stage}, summary
+
+
+def _round(
+    state: dict[str, Any], contract: Contract, scenarios: I64, group_lines: LineBlock | None
+) -> tuple[dict[str, Any], tuple[int, int]]:
+    if group_lines is None:
+        stage: ParticipantStages = state["stage"]
+        lines = assemble(stage.blocks, [])
+    else:
+        lines = group_lines
+    _check_bounds(contract, lines)
+    before = round_lines(
+        lines,
+        contract.rounding,
+        contract.rounding_stage,
+        np.zeros(len(lines), dtype=np.int64),
+        len(contract.payment_rules),
+    )
+    state = {**state, "lines": lines, "before": before}
+    state["cap"] = CapPart(lines, before.copy(), np.searchsorted(scenarios, lines.scenario))
+    return state, (len(lines), exact_sum(before))
+
+
+def _on_cap(
+    state: dict[str, Any], fn: Callable[..., Any], *args: Any
+) -> tuple[dict[str, Any], Any]:
+    return state, fn(state["cap"], *args)
+
+
+def _finish(
+    state: dict[str, Any], contract: Contract, obs: Observation, path: str | None, keep: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    lines: LineBlock = state["lines"]
+    cap: CapPart = state["cap"]
+    period = obs.invoice_period_of(lines.earned_on)
+    due_on = obs.due_on(period)
+    due = obs.is_due(due_on)
+    paid = cap.paid
+    cut_line, cut_cap, cut_amount = cap.cuts()
+    by_rule = np.zeros(len(contract.payment_rules), dtype=np.int64)
+    by_rule_due = np.zeros(len(contract.payment_rules), dtype=np.int64)
+    by_cohort_due = np.zeros(len(contract.cohorts), dtype=np.int64)
+    np.add.at(by_rule, lines.rule, paid)
+    np.add.at(by_rule_due, lines.rule[due], paid[due])
+    np.add.at(by_cohort_due, lines.cohort[due], paid[due])
+    summary: dict[str, Any] = {
+        "lines": len(lines),
+        "due": exact_sum(paid[due]),
+        "accrued": exact_sum(paid),
+        "capped": exact_sum(cut_amount),
+        "by_rule": by_rule,
+        "by_rule_due": by_rule_due,
+        "by_cohort_due": by_cohort_due,
+    }
+    columns = {
+        "lines": lines,
+        "invoice_period": period,
+        "due_on": due_on,
+        "due": due,
+        "before": state["before"],
+        "paid": paid,
+        "cuts": (cut_line, cut_cap, cut_amount),
+    }
+    if path is not None:
+        _write_part(path, contract, columns)
+    if keep:
+        summary["columns"] = columns
+    return {}, summary
+
+
+def _write_part(path: str, contract: Contract, columns: dict[str, Any]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    lines: LineBlock = columns["lines"]
+    epoch = date(1970, 1, 1).toordinal()
+
+    def dates(days: npt.NDArray[Any]) -> Any:
+        return pa.array((np.asarray(days) - epoch).astype(np.int32), pa.int32()).cast(pa.date32())
+
+    table = pa.table(
+        {
+            "participant": pa.array(lines.participant),
+            "scenario": pa.array(lines.scenario),
+            "cohort": pa.array([c.label for c in contract.cohorts]).take(pa.array(lines.cohort)),
+            "rule": pa.array([r.id for r in contract.payment_rules]).take(pa.array(lines.rule)),
+            "period_start": dates(lines.period_start),
+            "period_end": dates(lines.period_end),
+            "earned_on": dates(lines.earned_on),
+            "invoice_period": pa.array(columns["invoice_period"].astype(np.int32)),
+            "due_on": dates(columns["due_on"]),
+            "due": pa.array(columns["due"]),
+            "quantity_num": pa.array(lines.quantity_num),
+            "quantity_den": pa.array(lines.quantity_den),
+            "price_num": pa.array(lines.price_num),
+            "price_den": pa.array(lines.price_den),
+            "amount_before_caps_minor": pa.array(columns["before"]),
+            "amount_minor": pa.array(columns["paid"]),
+        }
+    )
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path)
+
+
+# ---------------------------------------------------------------------------------- result
+
+
+@attrs.frozen(eq=False)
+class PartitionedSettlement:
+    """The totals of a partitioned settlement, and where its lines are.
+
+    ``parts`` holds, with ``keep_lines=True``, each part's line columns (the
+    participant parts in id order, then the group lines); otherwise the lines
+    are only in ``lines_dir`` (one Parquet file per part).  ``participant``
+    in a part's lines counts from the part's first settled participant.
+    """
+
+    contract: Contract
+    as_of: date
+    data_until: date
+    participants_in: int
+    n_settled: int
+    n_excluded: int
+    n_lines: int
+    due_minor: int
+    accrued_minor: int
+    capped_minor: int
+    by_rule_minor: I64
+    by_rule_due_minor: I64
+    by_cohort_due_minor: I64
+    figures: tuple[Any, ...]
+    parts: tuple[dict[str, Any], ...]
+    part_offsets: tuple[int, ...]
+    """The settled row of each part's first participant (and the total at the end)."""
+    lines_dir: Path | None
+
+    def _money(self, minor: int | np.integer[Any]) -> Money:
+        return Money.from_minor_units(int(minor), self.contract.currency)
+
+    @property
+    def total(self) -> Money:
+        """Money due at ``as_of``."""
+        return self._money(self.due_minor)
+
+    @property
+    def accrued_total(self) -> Money:
+        """Money earned by the data cut-off."""
+        return self._money(self.accrued_minor)
+
+    @property
+    def capped_total(self) -> Money:
+        """Money that caps cut away."""
+        return self._money(self.capped_minor)
+
+    def by_rule(self, *, due_only: bool = True) -> dict[str, Money]:
+        """Money per payment rule id."""
+        values = self.by_rule_due_minor if due_only else self.by_rule_minor
+        return {
+            r.id: self._money(v) for r, v in zip(self.contract.payment_rules, values, strict=True)
+        }
+
+    def by_cohort(self) -> dict[str, Money]:
+        """Money due per cohort."""
+        return {
+            c.label: self._money(v)
+            for c, v in zip(self.contract.cohorts, self.by_cohort_due_minor, strict=True)
+        }
+
+
+# ---------------------------------------------------------------------------------- driver
+
+
+def settle_partitioned(
+    contract: Contract,
+    parts: Sequence[Source],
+    *,
+    as_of: date,
+    data_until: date | None = None,
+    client: Any = None,
+    lines_dir: str | Path | None = None,
+    keep_lines: bool = False,
+    comparison: Any = None,
+) -> PartitionedSettlement:
+    """Settle ``contract`` on partitions of the participants.
+
+    Parameters
+    ----------
+    parts:
+        Registers, or folders holding ``participants.parquet``, ``spells.parquet``
+        and optionally ``events.parquet`` (the canonical tables), one per
+        partition, in increasing participant id order (each part's ids all
+        before the next part's).
+    client:
+        A ``dask.distributed.Client``: one task per part and stage on its
+        workers (the ``scale`` extra).  Without one, the parts are settled in
+        this process, one after the other.
+    lines_dir:
+        Write each part's lines to ``part-00000.parquet``, ... in this folder
+        (the group lines last), from the workers.
+    keep_lines:
+        Bring every part's line columns back (for small registers and tests).
+
+    Raises
+    ------
+    SettlementError
+        Parts out of id order or overlapping, or invoice-stage rounding (its
+        running sums cross partitions; settle such a contract in one process).
+    """
+    if contract.rounding_stage is RoundingStage.INVOICE:
+        raise SettlementError(
+            "invoice-stage rounding runs over the lines of every partition in earning order; "
+            "settle this contract with impactbond.settle in one process",
+            field="rounding_stage",
+            rule="a partitioned settlement rounds per line or per participant",
+        )
+    if not parts:
+        raise SettlementError("a partitioned settlement has at least one part", field="parts")
+    ex: _Local | _Dask = _Dask(client, list(parts)) if client is not None else _Local(list(parts))
+    n = len(parts)
+    begun = ex.run(_begin, [(contract, as_of, data_until)] * n)
+    previous = None
+    for k, b in enumerate(begun):
+        if b["first"] is None:
+            continue
+        if previous is not None and not previous < b["first"]:
+            raise SettlementError(
+                f"part {k} starts at an id that is not after the previous part's last id",
+                field="parts",
+                rule="partitions are consecutive runs of participant ids, in order",
+            )
+        previous = b["last"]
+    full = cohort_limits(contract, [b["candidates"] for b in begun])
+    group_outcomes = tuple(
+        dict.fromkeys(
+            oid
+            for rule in contract.payment_rules
+            if type(rule) in GROUP_RULES
+            for oid in references(rule).outcomes
+        )
+    )
+    summaries = ex.run(_participants, [(contract, full[k], group_outcomes) for k in range(n)])
+    # The group rules on the reduced and gathered columns of all parts.
+    offsets = np.cumsum([0] + [len(s["cohort"]) for s in summaries])
+    cohort = np.concatenate([s["cohort"] for s in summaries]).astype(np.int64)
+    scenario = np.concatenate([s["scenario"] for s in summaries]).astype(np.int64)
+    scenarios = np.unique(scenario) if len(scenario) else np.zeros(1, dtype=np.int64)
+    measured: dict[str, Measured] = {}
+    for oid in group_outcomes:
+        den = summaries[0]["measured"][oid][0]
+        items = [s["measured"][oid][1] for s in summaries]
+        measured[oid] = Measured(
+            contract.outcome(oid),
+            den,
+            Items(
+                np.concatenate([i.row + offsets[k] for k, i in enumerate(items)]),
+                np.concatenate([i.period_start for i in items]),
+                np.concatenate([i.period_end for i in items]),
+                np.concatenate([i.earned_on for i in items]),
+                np.concatenate([i.num for i in items]),
+            ),
+            np.concatenate([s["measured"][oid][2] for s in summaries]),
+        )
+    empty = Register.from_objects([], [])
+    obs = observe(contract, empty, as_of=as_of, data_until=data_until)
+    gctx = GroupContext(
+        contract=contract,
+        obs=obs,
+        cohort=cohort,
+        scenario=scenario,
+        scenarios=scenarios,
+        scenario_index=np.searchsorted(scenarios, scenario),
+        measured=measured,
+        comparison=comparison,
+    )
+    group_blocks, figures = group_stage(contract, gctx)
+    group_lines = assemble([], group_blocks)
+    ex.add({})
+    rounded = ex.run(
+        _round, [(contract, scenarios, None)] * n + [(contract, scenarios, group_lines)]
+    )
+    day_lo, day_hi = gctx.day_span()
+
+    def run(fn: Callable[..., Any], args: Sequence[tuple[Any, ...]]) -> list[Any]:
+        return ex.run(_on_cap, [(fn, *a) for a in args])
+
+    apply_caps(
+        contract, run, n + 1, n_scenarios=len(scenarios), day_lo=day_lo, n_days=day_hi - day_lo
+    )
+    folder = None if lines_dir is None else Path(lines_dir)
+    paths = [
+        None if folder is None else str(folder / f"part-{k:05d}.parquet") for k in range(n + 1)
+    ]
+    finished = ex.run(_finish, [(contract, obs, paths[k], keep_lines) for k in range(n + 1)])
+    del rounded
+    return PartitionedSettlement(
+        contract=contract,
+        as_of=obs.as_of,
+        data_until=obs.data_until,
+        participants_in=sum(s["in"] for s in summaries),
+        n_settled=int(offsets[-1]),
+        n_excluded=sum(s["excluded"] for s in summaries),
+        n_lines=sum(f["lines"] for f in finished),
+        due_minor=sum(f["due"] for f in finished),
+        accrued_minor=sum(f["accrued"] for f in finished),
+        capped_minor=sum(f["capped"] for f in finished),
+        by_rule_minor=np.sum([f["by_rule"] for f in finished], axis=0),
+        by_rule_due_minor=np.sum([f["by_rule_due"] for f in finished], axis=0),
+        by_cohort_due_minor=np.sum([f["by_cohort_due"] for f in finished], axis=0),
+        figures=tuple(figures),
+        parts=tuple(f.get("columns", {}) for f in finished),
+        part_offsets=tuple(int(x) for x in offsets),
+        lines_dir=folder,
+    )
+
+
+def concat_part_lines(result: PartitionedSettlement) -> LineBlock:
+    """All parts' lines as one block, participant rows counted over all parts (for checks)."""
+    blocks = []
+    for k, part in enumerate(result.parts[:-1]):
+        lines: LineBlock = part["lines"]
+        blocks.append(attrs.evolve(lines, participant=lines.participant + result.part_offsets[k]))
+    blocks.append(result.parts[-1]["lines"])
+    return concat(blocks)
 
 
 def map_rows(

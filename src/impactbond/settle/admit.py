@@ -22,7 +22,17 @@ from impactbond.register import Register
 from impactbond.settle.clock import Observation
 from impactbond.status import Status
 
-__all__ = ["Exclusion", "Exclusions", "Roster", "admit", "status_on"]
+__all__ = [
+    "Admission",
+    "Exclusion",
+    "Exclusions",
+    "Roster",
+    "admission",
+    "admit",
+    "cohort_limits",
+    "roster",
+    "status_on",
+]
 
 I64 = npt.NDArray[np.int64]
 
@@ -152,8 +162,27 @@ def contract_cohorts(contract: Contract, register: Register) -> I64:
     return cohort
 
 
-def admit(contract: Contract, register: Register, obs: Observation) -> Roster:
-    """Settled participants and exclusions (participants in = settled + excluded)."""
+@attrs.frozen(eq=False)
+class Admission:
+    """The row-local part of admission: each row's exclusion kind (0: admitted so far)."""
+
+    kind: I64
+    cohort: I64
+    status: I64
+    enrolled: I64
+    scenario: I64
+
+    def limit_candidates(self, contract: Contract) -> tuple[I64, I64, I64, I64]:
+        """``(cohort, scenario, enrolled, row)`` of the rows still in, of cohorts with a size limit."""
+        limited = np.array([c.max_participants is not None for c in contract.cohorts], dtype=bool)
+        rows = (
+            np.flatnonzero((self.kind == 0) & limited[self.cohort]) if len(self.kind) else self.kind
+        )
+        return self.cohort[rows], self.scenario[rows], self.enrolled[rows], rows.astype(np.int64)
+
+
+def admission(contract: Contract, register: Register, obs: Observation) -> Admission:
+    """Every row's exclusion by the row-local rules: referral period, data cut-off, eligibility."""
     n = len(register)
     cohort = contract_cohorts(contract, register)
     enrolled = register.enrolled.astype(np.int64)
@@ -173,33 +202,64 @@ def admit(contract: Contract, register: Register, obs: Observation) -> Roster:
             allowed[int(s) & 0xFF] = True
         bad = (kind == 0) & (cohort == ci) & ~allowed[status & 0xFF]
         kind[bad] = NOT_ELIGIBLE
-    # Cohort limits: first enrolled first, per (scenario, cohort); rows are in id order.
+    return Admission(kind, cohort, status, enrolled, register.scenario.astype(np.int64))
+
+
+def cohort_limits(contract: Contract, candidates: list[tuple[I64, I64, I64, I64]]) -> list[I64]:
+    """The rows of each part over their cohort's size limit: first enrolled first, per
+    (scenario, cohort), ties by id (parts in id order, rows in id order within a part)."""
+    out = [np.zeros(0, dtype=np.int64) for _ in candidates]
+    if not candidates:
+        return out
+    cohort = np.concatenate([c[0] for c in candidates])
+    scenario = np.concatenate([c[1] for c in candidates])
+    enrolled = np.concatenate([c[2] for c in candidates])
+    row = np.concatenate([c[3] for c in candidates])
+    part = np.concatenate([np.full(len(c[0]), p, dtype=np.int64) for p, c in enumerate(candidates)])
     for ci, terms in enumerate(contract.cohorts):
         limit = terms.max_participants
         if limit is None:
             continue
-        cand = np.flatnonzero((kind == 0) & (cohort == ci))
-        order = cand[np.lexsort((cand, enrolled[cand], register.scenario[cand]))]
-        scen = register.scenario[order]
+        mine = np.flatnonzero(cohort == ci)
+        order = mine[np.lexsort((row[mine], part[mine], enrolled[mine], scenario[mine]))]
+        scen = scenario[order]
         starts = np.r_[0, np.flatnonzero(scen[1:] != scen[:-1]) + 1] if len(order) else order
         rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
-        kind[order[rank >= limit]] = COHORT_FULL
+        full = order[rank >= limit]
+        for p in range(len(candidates)):
+            out[p] = np.concatenate((out[p], row[full[part[full] == p]]))
+    return out
+
+
+def roster(
+    contract: Contract, register: Register, obs: Observation, adm: Admission, full: I64
+) -> Roster:
+    """Settled rows and exclusions once the cohort limits (rows ``full``) are known."""
+    kind = adm.kind.copy()
+    kind[full] = COHORT_FULL
     settled = np.flatnonzero(kind == 0).astype(np.int64)
     out = np.flatnonzero(kind != 0).astype(np.int64)
     return Roster(
         rows=settled,
-        cohort=cohort[settled],
+        cohort=adm.cohort[settled],
         exclusions=Exclusions(
             contract=contract,
             ids=register.ids,
             row=out,
             kind=kind[out],
-            cohort=cohort[out],
-            enrolled=enrolled[out],
-            status=status[out],
+            cohort=adm.cohort[out],
+            enrolled=adm.enrolled[out],
+            status=adm.status[out],
             data_until=obs.data_until,
         ),
     )
+
+
+def admit(contract: Contract, register: Register, obs: Observation) -> Roster:
+    """Settled participants and exclusions (participants in = settled + excluded)."""
+    adm = admission(contract, register, obs)
+    (full,) = cohort_limits(contract, [adm.limit_candidates(contract)])
+    return roster(contract, register, obs, adm, full)
 
 
 assert OPEN_END_DAY > 0

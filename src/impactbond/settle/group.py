@@ -1,12 +1,9 @@
 """Group rules: what is decided over a whole cohort or contract, on reduced totals.
 
 Target bonuses, effect tiers, savings shares and fixed fees are priced on
-per-group totals (people, quantities by day); cohort, contract and mix caps
-cut money in earning order by per-group, per-day totals.  A group is a
-cohort within a scenario (cohort rules) or a scenario (contract rules).
-Nothing here needs the lines in a global order: within one day the lines are
-already in earning order (participant, then rule), and days are compared by
-their totals, so a partitioned settlement reduces the same totals.
+per-group totals (people, quantities by day).  A group is a cohort within a
+scenario (cohort rules) or a scenario (contract rules).  The caps are in
+:mod:`impactbond.settle.caps`.
 
 A new group rule kind is one function decorated with ``@group_rule(Kind)``.
 """
@@ -25,7 +22,6 @@ import numpy.typing as npt
 
 from impactbond.domain.contract import Contract
 from impactbond.domain.payment import (
-    CapScope,
     EffectTierPayment,
     FixedFee,
     SavingsSharePayment,
@@ -40,11 +36,9 @@ from impactbond.settle.measure import Measured
 
 __all__ = [
     "GROUP_RULES",
-    "CapCut",
     "EffectFigures",
     "GroupContext",
     "SavingsFigures",
-    "apply_caps",
     "group_rule",
 ]
 
@@ -488,224 +482,3 @@ def _fixed_fee(rule: FixedFee, index: int, g: GroupContext) -> tuple[LineBlock, 
                 )
             )
     return concat(parts), []
-
-
-# ---------------------------------------------------------------------------------- caps
-
-
-@attrs.frozen(eq=False)
-class CapCut:
-    """The cuts of all caps: one row per cap that cut a line."""
-
-    line: I64
-    cap: I64
-    amount: I64
-
-
-def _segments(keys: I64) -> npt.NDArray[np.bool_]:
-    starts = np.ones(len(keys), dtype=bool)
-    starts[1:] = keys[1:] != keys[:-1]
-    return starts
-
-
-def _cut_in_earning_order(
-    paid: I64,
-    sel: I64,
-    group: I64,
-    day: I64,
-    limit: I64,
-    n_groups: int,
-    day_lo: int,
-    n_days: int,
-) -> I64:
-    """Amounts of lines ``sel`` (in earning order within each day) cut so that each group's
-    running total in earning order stays within ``limit[group]``; returns the new amounts."""
-    a = paid[sel]
-    g = group[sel]
-    d = day[sel] - day_lo
-    per_day = exact_bincount(g * n_days + d, a, n_groups * n_days).reshape(n_groups, n_days)
-    through = np.cumsum(per_day, axis=1)
-    before_day = (through - per_day)[g, d]
-    through_day = through[g, d]
-    lim = limit[g]
-    out = a.copy()
-    out[before_day >= lim] = 0
-    crossing = np.flatnonzero((before_day < lim) & (through_day > lim))
-    if len(crossing):
-        # Lines on a crossing day, in array (earning) order within their (group, day).
-        key = g[crossing] * n_days + d[crossing]
-        order = np.argsort(key, kind="stable")
-        idx = crossing[order]
-        k = key[order]
-        starts = _segments(k)
-        csum = np.cumsum(a[idx])
-        first = np.flatnonzero(starts)
-        offset = np.repeat(np.r_[0, csum[:-1]][first], np.diff(np.r_[first, len(idx)]))
-        before = before_day[idx] + (csum - offset) - a[idx]
-        out[idx] = np.clip(lim[idx] - before, 0, a[idx])
-    return out
-
-
-def apply_caps(
-    contract: Contract,
-    lines: LineBlock,
-    amount: I64,
-    n_people: int,
-    g: GroupContext,
-) -> tuple[I64, CapCut]:
-    """Caps in scope order (participant, cohort, contract), then mix caps, each in earning order.
-
-    ``lines`` are in the line table's order: participant lines by participant,
-    earning day and rule, then group lines by day and rule.
-    """
-    paid = amount.copy()
-    cut_line: list[I64] = []
-    cut_cap: list[I64] = []
-    cut_amount: list[I64] = []
-    rule_ids = [r.id for r in contract.payment_rules]
-    cohort_index = {c.label: i for i, c in enumerate(contract.cohorts)}
-    scope_rank = {CapScope.PARTICIPANT: 0, CapScope.COHORT: 1, CapScope.CONTRACT: 2}
-    order = sorted(enumerate(contract.caps), key=lambda ic: (scope_rank[ic[1].scope], ic[0]))
-    lo, hi = g.day_span()
-    n_days = hi - lo
-    scen = np.searchsorted(g.scenarios, lines.scenario)
-
-    def record(ci: int, sel: I64, before: I64, after: I64) -> None:
-        cut = np.flatnonzero(after < before)
-        if len(cut):
-            cut_line.append(sel[cut])
-            cut_cap.append(np.full(len(cut), ci, dtype=np.int64))
-            cut_amount.append(before[cut] - after[cut])
-
-    for ci, cap in order:
-        if cap.share_of_paid is not None:
-            continue
-        covered = np.array([cap.covers(r) for r in rule_ids], dtype=bool)
-        mask = covered[lines.rule] if len(lines) else np.zeros(0, dtype=bool)
-        limit_minor = int(
-            price_fraction(cap.amount, field="amount", clause=cap.clause, rule_id=cap.id)
-        )
-        if cap.scope is CapScope.PARTICIPANT:
-            sel = np.flatnonzero(mask & (lines.participant >= 0))
-            if len(sel) == 0:
-                continue
-            # Participant lines are contiguous per participant, in earning order; only the
-            # participants whose lines add up to more than the cap are cut.
-            starts = _segments(lines.participant[sel])
-            first = np.flatnonzero(starts)
-            totals = np.add.reduceat(paid[sel], first)
-            over = totals > limit_minor
-            if not over.any():
-                continue
-            length = np.diff(np.r_[first, len(sel)])
-            sel = sel[np.repeat(over, length)]
-            starts = _segments(lines.participant[sel])
-            a = paid[sel]
-            csum = np.cumsum(a)
-            first = np.flatnonzero(starts)
-            offset = np.repeat(np.r_[0, csum[:-1]][first], np.diff(np.r_[first, len(sel)]))
-            before = csum - offset - a
-            after = np.clip(limit_minor - before, 0, a)
-        else:
-            if cap.scope is CapScope.COHORT:
-                if cap.cohort is not None:
-                    mask &= lines.cohort == cohort_index[cap.cohort]
-                group = scen * g.n_cohorts + lines.cohort
-                n_groups = len(g.scenarios) * g.n_cohorts
-            else:
-                group = scen
-                n_groups = len(g.scenarios)
-            sel = np.flatnonzero(mask)
-            if len(sel) == 0:
-                continue
-            # Only the groups whose money passes the cap are cut.
-            over = exact_bincount(group[sel], paid[sel], n_groups) > limit_minor
-            if not over.any():
-                continue
-            sel = sel[over[group[sel]]]
-            limit = np.full(n_groups, limit_minor, dtype=np.int64)
-            after = _cut_in_earning_order(
-                paid, sel, group, lines.earned_on, limit, n_groups, lo, n_days
-            )
-            a = paid[sel]
-        record(ci, sel, a, after)
-        paid[sel] = after
-    _apply_mix_caps(contract, lines, paid, scen, g, record, lo, n_days)
-    if cut_line:
-        line = np.concatenate(cut_line)
-        cap_col = np.concatenate(cut_cap)
-        amt = np.concatenate(cut_amount)
-        order_ = np.lexsort((cap_col, line))
-        line, cap_col, amt = line[order_], cap_col[order_], amt[order_]
-        # A mix cap applied twice to one line is one cut.
-        first = np.flatnonzero(np.r_[True, (line[1:] != line[:-1]) | (cap_col[1:] != cap_col[:-1])])
-        cuts = CapCut(line[first], cap_col[first], np.add.reduceat(amt, first))
-    else:
-        z = np.zeros(0, dtype=np.int64)
-        cuts = CapCut(z, z, z)
-    del n_people
-    return paid, cuts
-
-
-def _apply_mix_caps(
-    contract: Contract,
-    lines: LineBlock,
-    paid: I64,
-    scen: I64,
-    g: GroupContext,
-    record: Callable[[int, I64, I64, I64], None],
-    lo: int,
-    n_days: int,
-) -> None:
-    """Mix caps (``share_of_paid``), per scenario, repeated until each one holds.
-
-    A covered total ``C`` beside the other money ``O`` is at most ``s`` of
-    ``C + O`` exactly when ``C <= s O / (1 - s)``; the covered lines are cut
-    in earning order (the latest go first) to the floor of that limit.
-    Cutting only lowers amounts, so the caps applied before still hold, and
-    the repetition ends: each pass that changes anything removes money.
-    """
-    mix = [(ci, cap) for ci, cap in enumerate(contract.caps) if cap.share_of_paid is not None]
-    if not mix or len(paid) == 0:
-        return
-    rule_ids = [r.id for r in contract.payment_rules]
-    cohort_index = {c.label: i for i, c in enumerate(contract.cohorts)}
-    n_scen = len(g.scenarios)
-    masks = []
-    for _, cap in mix:
-        covered = np.array([cap.covers(r) for r in rule_ids], dtype=bool)[lines.rule]
-        if cap.cohort is not None:
-            covered &= lines.cohort == cohort_index[cap.cohort]
-        masks.append(covered)
-    changed = True
-    while changed:
-        changed = False
-        for (ci, cap), covered in zip(mix, masks, strict=True):
-            share = cap.share_of_paid
-            assert share is not None
-            covered_total = exact_bincount(scen[covered], paid[covered], n_scen)
-            others = exact_bincount(scen[~covered], paid[~covered], n_scen)
-            limit_minor = int(
-                price_fraction(cap.amount, field="amount", clause=cap.clause, rule_id=cap.id)
-            )
-            limit = np.full(n_scen, limit_minor, dtype=np.int64)
-            if share < 1:
-                by_share = np.array(
-                    [
-                        int(o) * share.numerator // (share.denominator - share.numerator)
-                        for o in others.tolist()
-                    ],
-                    dtype=np.int64,
-                )
-                limit = np.minimum(limit, by_share)
-            if not np.any(covered_total > limit):
-                continue
-            sel = np.flatnonzero(covered)
-            after = _cut_in_earning_order(
-                paid, sel, scen, lines.earned_on, limit, n_scen, lo, n_days
-            )
-            before = paid[sel]
-            if np.any(after < before):
-                record(ci, sel, before, after)
-                paid[sel] = after
-                changed = True

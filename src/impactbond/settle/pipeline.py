@@ -23,16 +23,17 @@ from impactbond.domain.terms import ComparisonGroup
 from impactbond.domain.trajectory import Trajectory
 from impactbond.errors import SettlementError
 from impactbond.register import Register
-from impactbond.settle.admit import admit
+from impactbond.settle.admit import Admission, Roster, admission, cohort_limits, roster
+from impactbond.settle.caps import CapPart, apply_caps, local_runner
 from impactbond.settle.clock import Observation, observe
-from impactbond.settle.group import GROUP_RULES, GroupContext, apply_caps
+from impactbond.settle.group import GROUP_RULES, GroupContext
 from impactbond.settle.lines import LineBlock, assemble
 from impactbond.settle.measure import MeasureContext, Measured, measure
 from impactbond.settle.price import PRICERS, PriceContext
 from impactbond.settle.result import Achievement, Cuts, Lines, RetentionFigures, Settlement
 from impactbond.settle.rounding import round_lines
 
-__all__ = ["Comparison", "settle"]
+__all__ = ["Comparison", "ParticipantStages", "group_stage", "participant_stages", "settle"]
 
 I64 = npt.NDArray[np.int64]
 
@@ -145,6 +146,61 @@ def _retention_figures(
     return tuple(out)
 
 
+@attrs.frozen(eq=False)
+class ParticipantStages:
+    """What the row-local stages give for one part of the register."""
+
+    roster: Roster
+    register: Register
+    """The settled participants' data."""
+    obs: Observation
+    context: MeasureContext
+    measured: dict[str, Measured]
+    blocks: list[LineBlock]
+    """The lines of the participant-level rules, one block per rule."""
+
+
+def participant_stages(
+    contract: Contract, register: Register, obs: Observation, adm: Admission, full: I64
+) -> ParticipantStages:
+    """Admission, measurement and pricing: every stage that reads one participant at a time."""
+    roster_ = roster(contract, register, obs, adm, full)
+    reg = register.take(roster_.rows)
+    obs_s: Observation = attrs.evolve(obs, exit_end=obs.exit_end[roster_.rows])
+    ctx = MeasureContext(reg, obs_s)
+    measured = {o.id: measure(o, ctx) for o in contract.outcomes}
+    pctx = PriceContext(
+        contract,
+        obs_s,
+        roster_.cohort,
+        reg.scenario.astype(np.int64),
+        reg.enrolled.astype(np.int64),
+        measured,
+    )
+    blocks = []
+    for index, rule in enumerate(contract.payment_rules):
+        kind = type(rule)
+        if kind in PRICERS:
+            blocks.append(PRICERS[kind](rule, index, pctx))
+        elif kind not in GROUP_RULES:
+            raise SettlementError(
+                f"no pricer for payment rule kind {kind.__name__}", field="payment_rules"
+            )
+    return ParticipantStages(roster_, reg, obs_s, ctx, measured, blocks)
+
+
+def group_stage(contract: Contract, gctx: GroupContext) -> tuple[list[LineBlock], list[Any]]:
+    """The group rules' lines and the figures behind them."""
+    blocks: list[LineBlock] = []
+    figures: list[Any] = []
+    for index, rule in enumerate(contract.payment_rules):
+        if type(rule) in GROUP_RULES:
+            block, found = GROUP_RULES[type(rule)](rule, index, gctx)
+            blocks.append(block)
+            figures += found
+    return blocks, figures
+
+
 def settle(
     contract: Contract,
     participants: Register | Iterable[Participant],
@@ -203,41 +259,30 @@ def settle(
     register = _as_register(participants, trajectories, events)
     _check_events(contract, register)
     obs = observe(contract, register, as_of=as_of, data_until=data_until)
-    roster = admit(contract, register, obs)
-    reg = register.take(roster.rows)
-    obs_s: Observation = attrs.evolve(obs, exit_end=obs.exit_end[roster.rows])
-    ctx = MeasureContext(reg, obs_s)
-    measured = {o.id: measure(o, ctx) for o in contract.outcomes}
-    scenario = reg.scenario.astype(np.int64)
-    pctx = PriceContext(
-        contract, obs_s, roster.cohort, scenario, reg.enrolled.astype(np.int64), measured
-    )
-    person_blocks = []
-    group_blocks = []
-    figures: list[Any] = []
+    adm = admission(contract, register, obs)
+    (full,) = cohort_limits(contract, [adm.limit_candidates(contract)])
+    stage = participant_stages(contract, register, obs, adm, full)
+    scenario = stage.register.scenario.astype(np.int64)
     scenarios = np.unique(scenario) if len(scenario) else np.zeros(1, dtype=np.int64)
     gctx = GroupContext(
         contract=contract,
-        obs=obs_s,
-        cohort=roster.cohort,
+        obs=stage.obs,
+        cohort=stage.roster.cohort,
         scenario=scenario,
         scenarios=scenarios,
         scenario_index=np.searchsorted(scenarios, scenario),
-        measured=measured,
+        measured=stage.measured,
         comparison=comparison,
     )
-    for index, rule in enumerate(contract.payment_rules):
-        kind = type(rule)
-        if kind in PRICERS:
-            person_blocks.append(PRICERS[kind](rule, index, pctx))
-        elif kind in GROUP_RULES:
-            block, found = GROUP_RULES[kind](rule, index, gctx)
-            group_blocks.append(block)
-            figures += found
-        else:
-            raise SettlementError(
-                f"no pricer for payment rule kind {kind.__name__}", field="payment_rules"
-            )
+    group_blocks, figures = group_stage(contract, gctx)
+    person_blocks = stage.blocks
+    roster, reg, obs_s, ctx, measured = (
+        stage.roster,
+        stage.register,
+        stage.obs,
+        stage.context,
+        stage.measured,
+    )
     lines = assemble(person_blocks, group_blocks)
     _check_bounds(contract, lines)
     invoice_period = obs.invoice_period_of(lines.earned_on)
@@ -249,7 +294,18 @@ def settle(
         invoice_period,
         len(contract.payment_rules),
     )
-    paid, cut = apply_caps(contract, lines, before, len(reg), gctx)
+    part = CapPart(lines, before.copy(), np.searchsorted(scenarios, lines.scenario))
+    day_lo, day_hi = gctx.day_span()
+    apply_caps(
+        contract,
+        local_runner([part]),
+        1,
+        n_scenarios=len(scenarios),
+        day_lo=day_lo,
+        n_days=day_hi - day_lo,
+    )
+    paid = part.paid
+    cut_line, cut_cap, cut_amount = part.cuts()
     result_lines = Lines(
         participant=lines.participant,
         scenario=lines.scenario,
@@ -278,7 +334,7 @@ def settle(
         windows={o.id: ctx.window(o.window) for o in contract.outcomes},
         measured=measured,
         lines=result_lines,
-        cuts=Cuts(cut.line, cut.cap, cut.amount),
+        cuts=Cuts(cut_line, cut_cap, cut_amount),
         exclusions=roster.exclusions,
         achievements=_achievements(contract, measured, roster.cohort, scenario),
         retention=_retention_figures(contract, measured, roster.cohort, scenario),
