@@ -32,6 +32,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,10 @@ import numpy as np
 import numpy.typing as npt
 
 from impactbond.domain.contract import Contract
+from impactbond.domain.outcome import Retention
 from impactbond.domain.payment import references
 from impactbond.errors import SettlementError
-from impactbond.money import Money, RoundingStage, exact_sum
+from impactbond.money import Money, RoundingStage, exact_bincount, exact_sum
 from impactbond.register import Register
 from impactbond.settle.admit import admission, cohort_limits
 from impactbond.settle.caps import CapPart, apply_caps
@@ -57,6 +59,7 @@ from impactbond.settle.pipeline import (
     group_stage,
     participant_stages,
 )
+from impactbond.settle.result import Achievement, RetentionFigures
 from impactbond.settle.rounding import round_lines
 
 __all__ = ["PartitionedSettlement", "concat_part_lines", "map_rows", "settle_partitioned"]
@@ -158,24 +161,38 @@ def _participants(
             oid: (stage.measured[oid].den, stage.measured[oid].items, stage.measured[oid].totals)
             for oid in outcomes
         },
-        "totals": {oid: (m.den, m.totals) for oid, m in stage.measured.items()},
-        "retention": {
-            oid: (m.eligible, m.censored, m.retained, m.same_employer)
-            for oid, m in stage.measured.items()
-            if m.eligible is not None
-        },
+        # Per (scenario value, cohort): the achievement's numerators and the retention counts.
+        "groups": _group_sums(contract, stage),
     }
-    return {"stage": stage}, summary
+    # Only the lines stay on the worker: the register and the measurements are done with.
+    return {"blocks": stage.blocks}, summary
+
+
+def _group_sums(contract: Contract, stage: ParticipantStages) -> dict[str, Any]:
+    scenario = stage.register.scenario.astype(np.int64)
+    values = np.unique(scenario)
+    n_cohorts = len(contract.cohorts)
+    group = np.searchsorted(values, scenario) * n_cohorts + stage.roster.cohort
+    n_groups = len(values) * n_cohorts
+    sums: dict[str, Any] = {"scenarios": values, "quantity": {}, "retention": {}}
+    for oid, m in stage.measured.items():
+        sums["quantity"][oid] = (m.den, exact_bincount(group, m.totals, n_groups))
+        if m.eligible is not None:
+            assert m.censored is not None and m.retained is not None
+            assert m.same_employer is not None
+            sums["retention"][oid] = np.stack(
+                [
+                    np.bincount(group, weights=flag, minlength=n_groups).astype(np.int64)
+                    for flag in (m.eligible, m.censored, m.retained, m.same_employer)
+                ]
+            )
+    return sums
 
 
 def _round(
     state: dict[str, Any], contract: Contract, scenarios: I64, group_lines: LineBlock | None
 ) -> tuple[dict[str, Any], tuple[int, int]]:
-    if group_lines is None:
-        stage: ParticipantStages = state["stage"]
-        lines = assemble(stage.blocks, [])
-    else:
-        lines = group_lines
+    lines = assemble(state["blocks"], []) if group_lines is None else group_lines
     _check_bounds(contract, lines)
     before = round_lines(
         lines,
@@ -184,7 +201,7 @@ def _round(
         np.zeros(len(lines), dtype=np.int64),
         len(contract.payment_rules),
     )
-    state = {**state, "lines": lines, "before": before}
+    state = {"lines": lines, "before": before}  # the blocks are in the lines now
     state["cap"] = CapPart(lines, before.copy(), np.searchsorted(scenarios, lines.scenario))
     return state, (len(lines), exact_sum(before))
 
@@ -297,6 +314,8 @@ class PartitionedSettlement:
     by_rule_due_minor: I64
     by_cohort_due_minor: I64
     figures: tuple[Any, ...]
+    achievements: tuple[Achievement, ...]
+    retention: tuple[RetentionFigures, ...]
     parts: tuple[dict[str, Any], ...]
     part_offsets: tuple[int, ...]
     """The settled row of each part's first participant (and the total at the end)."""
@@ -441,6 +460,7 @@ def settle_partitioned(
         comparison=comparison,
     )
     group_blocks, figures = group_stage(contract, gctx)
+    achievements, retention = _figures(contract, scenarios, [s["groups"] for s in summaries])
     group_lines = assemble([], group_blocks)
     ex.add({})
     rounded = ex.run(
@@ -475,10 +495,64 @@ def settle_partitioned(
         by_rule_due_minor=np.sum([f["by_rule_due"] for f in finished], axis=0),
         by_cohort_due_minor=np.sum([f["by_cohort_due"] for f in finished], axis=0),
         figures=tuple(figures),
+        achievements=achievements,
+        retention=retention,
         parts=tuple(f.get("columns", {}) for f in finished),
         part_offsets=tuple(int(x) for x in offsets),
         lines_dir=folder,
     )
+
+
+def _figures(
+    contract: Contract, scenarios: I64, parts: list[dict[str, Any]]
+) -> tuple[tuple[Achievement, ...], tuple[RetentionFigures, ...]]:
+    """Achievement against targets and retention figures, from each part's group sums."""
+    n_cohorts = len(contract.cohorts)
+    shape = (len(scenarios), n_cohorts)
+    quantity: dict[str, tuple[int, I64]] = {}
+    kept: dict[str, I64] = {}
+    for part in parts:
+        at = np.searchsorted(scenarios, part["scenarios"])
+        for oid, (den, sums) in part["quantity"].items():
+            q = quantity.setdefault(oid, (den, np.zeros(shape, dtype=np.int64)))[1]
+            q[at] += sums.reshape(len(at), n_cohorts)
+        for oid, counts in part["retention"].items():
+            r = kept.setdefault(oid, np.zeros((4, *shape), dtype=np.int64))
+            r[:, at] += counts.reshape(4, len(at), n_cohorts)
+    achievements = []
+    for si, s in enumerate(scenarios.tolist()):
+        for ci, terms in enumerate(contract.cohorts):
+            if terms.target_outcome is None or terms.target_outcome not in quantity:
+                continue
+            den, q = quantity[terms.target_outcome]
+            achievements.append(
+                Achievement(
+                    terms.label,
+                    terms.target_outcome,
+                    Fraction(int(q[si, ci]), den),
+                    terms.target,
+                    s,
+                )
+            )
+    retention = []
+    for o in contract.outcomes:
+        if not isinstance(o, Retention) or o.id not in kept:
+            continue
+        horizon = (
+            f"{o.horizon_months} months"
+            if o.horizon_months is not None
+            else f"{o.horizon_weeks} weeks"
+        )
+        r = kept[o.id]
+        for si, s in enumerate(scenarios.tolist()):
+            for ci, terms in enumerate(contract.cohorts):
+                starters, censored, retained, same = (int(r[k, si, ci]) for k in range(4))
+                retention.append(
+                    RetentionFigures(
+                        terms.label, o.id, horizon, starters, censored, retained, same, s
+                    )
+                )
+    return tuple(achievements), tuple(retention)
 
 
 def concat_part_lines(result: PartitionedSettlement) -> LineBlock:

@@ -38,6 +38,8 @@ def _same(contract: ib.Contract, register: ib.Register, as_of: date, n_parts: in
     assert parted.by_rule() == whole.by_rule()
     assert parted.n_settled == whole.n_settled and parted.n_lines == len(whole.lines)
     assert parted.n_excluded == len(whole.exclusions)
+    assert parted.achievements == whole.achievements
+    assert parted.retention == whole.retention
     # Line by line, in the same order: participant lines of the parts in id order, then the
     # group lines.
     lines = concat_part_lines(parted)
