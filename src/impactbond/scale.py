@@ -39,6 +39,7 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 from impactbond.domain.contract import Contract
 from impactbond.domain.outcome import Retention
@@ -112,29 +113,44 @@ class _Dask:
 # ----------------------------------------------------------------------- per-part stages
 
 
-def _read(source: Source) -> Register:
+def _read(source: Source, contract: Contract, as_of: date, data_until: date | None) -> Register:
+    """A partition's register; from Parquet, only the spells the settlement can see.
+
+    A spell that ended a week or more before anything is measured (the term's
+    or the referral period's start, or the earliest referral date), or that
+    starts after the data cut-off, changes no line: it is not read.  Every
+    spell read is checked as any register is.
+    """
     if isinstance(source, Register):
         return source
-    import pyarrow.parquet as pq
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
 
     folder = Path(source)
-    tables = {}
-    for name in ("participants", "spells", "events"):
-        path = folder / f"{name}.parquet"
-        if path.exists():
-            tables[name] = pq.read_table(path)
+    people = ds.dataset(folder / "participants.parquet").to_table()
+    earliest = min(contract.term_start, contract.referral_start)
+    if "referred" in people.column_names and people.num_rows:
+        first = pc.min(people.column("referred")).as_py()
+        if first is not None:
+            earliest = min(earliest, first)
+    last = data_until or date.fromordinal(as_of.toordinal() - 1)
+    spell_end, spell_start = ds.field("end"), ds.field("start")
+    keep = (
+        spell_end.is_null() | (spell_end > pa.scalar(date.fromordinal(earliest.toordinal() - 7)))
+    ) & (spell_start <= pa.scalar(last))
+    spells = ds.dataset(folder / "spells.parquet").to_table(filter=keep)
+    events_path = folder / "events.parquet"
+    events = ds.dataset(events_path).to_table() if events_path.exists() else None
+    names = {"participants": people, "spells": spells} | ({"events": events} if events else {})
     return Register.from_tables(
-        tables["participants"],
-        tables["spells"],
-        tables.get("events"),
-        source={name: str(folder / f"{name}.parquet") for name in tables},
+        people, spells, events, source={name: str(folder / f"{name}.parquet") for name in names}
     )
 
 
 def _begin(
     source: Source, contract: Contract, as_of: date, data_until: date | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    register = _read(source)
+    register = _read(source, contract, as_of, data_until)
     _check_events(contract, register)
     obs = observe(contract, register, as_of=as_of, data_until=data_until)
     adm = admission(contract, register, obs)
