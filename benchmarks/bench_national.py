@@ -40,9 +40,20 @@ FIRST_MONDAY = date(1995, 1, 2).toordinal()
 WEEKS = 31 * 52
 REFERRAL = (date(2023, 10, 1).toordinal(), date(2025, 3, 31).toordinal())
 STATUSES = np.array(
-    ["employed", "employed", "employed", "unemployment_benefit", "sickness_benefit",
-     "cash_benefit", "education", "wage_subsidy", "flexjob", "clarification_course",
-     "self_supported", "disability_pension"]
+    [
+        "employed",
+        "employed",
+        "employed",
+        "unemployment_benefit",
+        "sickness_benefit",
+        "cash_benefit",
+        "education",
+        "wage_subsidy",
+        "flexjob",
+        "clarification_course",
+        "self_supported",
+        "disability_pension",
+    ]
 )
 
 
@@ -79,7 +90,9 @@ def generate_part(first: int, n: int, seed: int) -> dict[str, pa.Table]:
     status = STATUSES[rng.integers(0, len(STATUSES), len(owner))]
     # Everyone is on their cohort's benefit on the enrolment date.
     holds = (start <= enrolled[owner]) & ((end > enrolled[owner]) | last)
-    status = np.where(holds, np.where(sick[owner], "sickness_benefit", "unemployment_benefit"), status)
+    status = np.where(
+        holds, np.where(sick[owner], "sickness_benefit", "unemployment_benefit"), status
+    )
     working = np.isin(status, ["employed", "wage_subsidy", "flexjob"])
     hours = np.where(rng.random(len(owner)) < 0.8, 37.0, 25.0)
     spells = pa.table(
@@ -133,10 +146,16 @@ def main(argv: list[str]) -> None:
     parts = write_register(folder, people, n_parts)
     print(f"register ready in {time.perf_counter() - t:.1f} s ({n_parts} partitions)")
     contract, _, _ = ib.examples.nyborg()
-    with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
-        memory_limit="4GiB",
-    ) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            memory_limit="4GiB",
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         t = time.perf_counter()
         rows = sum(client.gather(client.map(_read_only, parts, pure=False)))
         read_seconds = time.perf_counter() - t
@@ -149,7 +168,9 @@ def main(argv: list[str]) -> None:
         peaks = client.run(_peak_rss_mb)
     spells = rows - people
     peak = max(peaks.values())
-    print(f"settled {result.n_settled:,} people, {result.n_lines:,} lines in {settle_seconds:.1f} s")
+    print(
+        f"settled {result.n_settled:,} people, {result.n_lines:,} lines in {settle_seconds:.1f} s"
+    )
     print(f"peak worker memory: {', '.join(f'{v:,.0f} MB' for v in peaks.values())}")
     print(
         f"people={people} spells={spells} read_seconds={read_seconds:.2f} "
