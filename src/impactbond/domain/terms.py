@@ -25,9 +25,9 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from attrs import validators as v
 
 from impactbond.calendar import DayCount, MonthRounding, add_months
+from impactbond.domain import _validators as v
 from impactbond.errors import AmbiguousDate, InvalidContract, InvalidInput
 from impactbond.money import Money
 
@@ -93,8 +93,8 @@ def check_share_of_savings(share: Fraction, clause: str) -> None:
 class Tier:
     """Effects in ``[from_effect, to_effect)`` pay ``payment`` (``to_effect=None``: no upper end)."""
 
-    from_effect: Fraction = attrs.field(converter=exact_fraction)
-    to_effect: Fraction | None = attrs.field(converter=optional_exact_fraction)
+    from_effect: Fraction = attrs.field(converter=v.fraction)
+    to_effect: Fraction | None = attrs.field(converter=v.optional_fraction)
     payment: Money = attrs.field(validator=v.instance_of(Money))
 
 
@@ -193,7 +193,7 @@ class ComparisonGroup:
     impactbond.errors.InvalidContract: a comparison group with no people has no rate [field=people, ...]
     """
 
-    rate: Fraction = attrs.field(converter=exact_fraction)
+    rate: Fraction = attrs.field(converter=v.fraction)
     people: int | None = attrs.field(default=None)
     source: str = attrs.field(default="", validator=v.instance_of(str))
 
@@ -247,7 +247,7 @@ class RefusionBand:
 
     from_week: int = attrs.field(validator=v.and_(v.instance_of(int), v.ge(1)))
     to_week: int | None = attrs.field(validator=v.optional(v.and_(v.instance_of(int), v.ge(1))))
-    share: Fraction = attrs.field(converter=exact_fraction)
+    share: Fraction = attrs.field(converter=v.fraction)
 
 
 def _bands(value: Iterable[Any]) -> tuple[RefusionBand, ...]:
@@ -407,10 +407,10 @@ class Guarantee:
     """
 
     guarantor: str = attrs.field(default="guarantor", validator=v.instance_of(str))
-    share: Fraction = attrs.field(default=Fraction(1), converter=exact_fraction, validator=_share)
+    share: Fraction = attrs.field(default=Fraction(1), converter=v.fraction, validator=_share)
     limit: Money | None = attrs.field(default=None, validator=v.optional(v.instance_of(Money)))
     clause: str = attrs.field(default="", validator=v.instance_of(str))
-    called: GuaranteeCall = attrs.field(converter=GuaranteeCall, kw_only=True)
+    called: GuaranteeCall = attrs.field(converter=v.enum(GuaranteeCall), kw_only=True)
     on: date | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(date)), kw_only=True
     )
@@ -482,14 +482,14 @@ class ReturnCap:
     'whole_years'
     """
 
-    irr: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
-    multiple: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
+    irr: Fraction | None = attrs.field(default=None, converter=v.optional_fraction)
+    multiple: Fraction | None = attrs.field(default=None, converter=v.optional_fraction)
     clause: str = attrs.field(default="", validator=v.instance_of(str))
     day_count: DayCount | None = attrs.field(
-        default=None, converter=attrs.converters.optional(DayCount), kw_only=True
+        default=None, converter=v.optional_enum(DayCount), kw_only=True
     )
     month_rounding: MonthRounding = attrs.field(
-        default=MonthRounding.RAISE, converter=MonthRounding, kw_only=True
+        default=MonthRounding.RAISE, converter=v.enum(MonthRounding), kw_only=True
     )
 
     def __attrs_post_init__(self) -> None:
@@ -543,7 +543,7 @@ class TopUp:
     """A central fund pays ``share`` of every outcome payment; the local payer the rest."""
 
     fund: str = attrs.field(default="fund", validator=v.instance_of(str))
-    share: Fraction = attrs.field(default=Fraction(0), converter=exact_fraction, validator=_share)
+    share: Fraction = attrs.field(default=Fraction(0), converter=v.fraction, validator=_share)
     clause: str = attrs.field(default="", validator=v.instance_of(str))
 
 
@@ -567,7 +567,7 @@ class DeliveryFee:
     Paid in equal instalments on ``dates`` (the parts add up exactly).
     """
 
-    share: Fraction = attrs.field(converter=exact_fraction, validator=_share)
+    share: Fraction = attrs.field(converter=v.fraction, validator=_share)
     contract_value: Money = attrs.field(validator=v.instance_of(Money))
     dates: tuple[date, ...] = attrs.field(converter=tuple)
     clause: str = attrs.field(default="", validator=v.instance_of(str))
