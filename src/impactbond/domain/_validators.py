@@ -202,10 +202,14 @@ def _converter_error(
     return cls(message, field=field.name, rule=rule)
 
 
+def _plural(t: type) -> str:
+    return {str: "strings", int: "integers", date: "dates"}.get(t, t.__name__)
+
+
 def tuple_of(*types: type) -> attrs.Converter[Any, Any]:
     """A tuple of members of ``types`` from any sequence; a bare string or a member of
     another type is refused (nothing is turned into a string)."""
-    wanted = " or ".join(_name(t) for t in types)
+    wanted = " or ".join(_plural(t) for t in types)
 
     def convert(value: Any, field: attrs.Attribute[Any]) -> tuple[Any, ...]:
         if isinstance(value, str | bytes) or not isinstance(value, Iterable):
@@ -220,7 +224,8 @@ def tuple_of(*types: type) -> attrs.Converter[Any, Any]:
         if bad:
             raise _converter_error(
                 field,
-                f"{field.name} must hold {wanted} only, not {bad[0]!r:.40}",
+                f"{field.name} must hold {wanted} only, not {bad[0]!r:.40} "
+                f"({type(bad[0]).__name__})",
                 f"{field.name} is a list of {wanted}",
                 wrong_type=True,
             )
