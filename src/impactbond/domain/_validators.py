@@ -4,7 +4,10 @@ Drop-in replacements for the :mod:`attrs.validators` the domain classes use
 (``instance_of``, ``optional``, ``and_``, ``min_len``, ``ge``, ``gt``, ``in_``,
 ``deep_iterable``) that raise the library's typed errors instead of attrs'
 bare ``TypeError``/``ValueError``, each naming its field, and converters that
-check instead of coercing (``tuple_of``, ``fraction``, ``decimal``, ``enum``).
+check instead of coercing: a converter reads what it can read exactly
+(``as_tuple``, ``as_fraction``, ``as_decimal``, ``member``) and leaves anything
+else for the field's validator (``tuple_of``, ``exact_number``,
+``decimal_number``, ``member_of``) to refuse with the field's name.
 
 The error class follows the class being built: a term of a contract raises
 :class:`~impactbond.errors.InvalidContract`, a participant
@@ -28,7 +31,7 @@ impactbond.errors.ContractTypeError: starts must be a date, not a datetime ... [
 
 from __future__ import annotations
 
-import enum as _enum
+import enum
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -49,24 +52,27 @@ from impactbond.errors import (
 
 __all__ = [
     "and_",
-    "decimal",
+    "as_decimal",
+    "as_fraction",
+    "as_optional_decimal",
+    "as_optional_fraction",
+    "as_tuple",
+    "decimal_number",
     "deep_iterable",
-    "enum",
-    "fraction",
+    "exact_number",
     "ge",
     "gt",
     "in_",
     "instance_of",
+    "member",
+    "member_of",
     "min_len",
     "optional",
-    "optional_decimal",
-    "optional_enum",
-    "optional_fraction",
     "tuple_of",
 ]
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-E = TypeVar("E", bound=_enum.Enum)
+E = TypeVar("E", bound=enum.Enum)
 
 # The modules whose classes raise errors about participants and spells.
 _ERRORS: dict[str, tuple[type[ImpactBondError], type[ImpactBondError]]] = {
@@ -190,162 +196,162 @@ def deep_iterable(member: Validator) -> Validator:
     return check
 
 
-# -- checking converters -------------------------------------------------------------------
+# -- lenient converters, strict validators --------------------------------------------------
+#
+# A converter normalises what it can read exactly (a list to a tuple, "1/2" to a
+# Fraction, "half_up" to a member) and hands anything else back unchanged; the
+# field's validator then refuses it, naming the field.  Converters are plain named
+# functions so that type checkers see them.
 
 
-def _converter_error(
-    field: attrs.Attribute[Any], message: str, rule: str, *, wrong_type: bool
-) -> Any:
-    # A converter does not see the instance; the class's module decides the error.
-    # attrs passes the field only, so the contract's errors are the default.
-    cls = ContractTypeError if wrong_type else InvalidContract
-    return cls(message, field=field.name, rule=rule)
+def as_tuple(value: Any) -> Any:
+    """A list (or any iterable but a string) as a tuple; anything else unchanged."""
+    if isinstance(value, tuple | str | bytes) or not isinstance(value, Iterable):
+        return value
+    return tuple(value)
 
 
 def _plural(t: type) -> str:
     return {str: "strings", int: "integers", date: "dates"}.get(t, t.__name__)
 
 
-def tuple_of(*types: type) -> attrs.Converter[Any, Any]:
-    """A tuple of members of ``types`` from any sequence; a bare string or a member of
-    another type is refused (nothing is turned into a string)."""
+def tuple_of(*types: type) -> Validator:
+    """A tuple whose members are all of ``types`` (nothing is turned into a string)."""
     wanted = " or ".join(_plural(t) for t in types)
 
-    def convert(value: Any, field: attrs.Attribute[Any]) -> tuple[Any, ...]:
-        if isinstance(value, str | bytes) or not isinstance(value, Iterable):
-            raise _converter_error(
-                field,
-                f"{field.name} must be a list, not {type(value).__name__} ({value!r:.40})",
-                f"{field.name} is a list of {wanted}",
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        name = attribute.name
+        if not isinstance(value, tuple):
+            _refuse(
+                inst,
+                name,
+                f"{name} must be a list, not {type(value).__name__} ({value!r:.40})",
+                f"{name} is a list of {wanted}",
                 wrong_type=True,
             )
-        items = tuple(value)
-        bad = [item for item in items if not _matches(item, types)]
+        bad = [item for item in value if not _matches(item, types)]
         if bad:
-            raise _converter_error(
-                field,
-                f"{field.name} must hold {wanted} only, not {bad[0]!r:.40} "
-                f"({type(bad[0]).__name__})",
-                f"{field.name} is a list of {wanted}",
+            _refuse(
+                inst,
+                name,
+                f"{name} must hold {wanted} only, not {bad[0]!r:.40} ({type(bad[0]).__name__})",
+                f"{name} is a list of {wanted}",
                 wrong_type=True,
             )
-        return items
 
-    return attrs.Converter(convert, takes_field=True)  # type: ignore[misc,call-overload]
-
-
-_FRACTION_RULE = 'an exact number: an int, a Fraction, a Decimal or a string such as "1/2" or "0.5"'
+    return check
 
 
-def _to_fraction(value: Any, field: attrs.Attribute[Any]) -> Fraction:
-    if isinstance(value, bool):
-        raise _converter_error(
-            field, f"{field.name} must be a number, not a boolean", _FRACTION_RULE, wrong_type=True
-        )
+def _finite(value: Any) -> bool:
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            raise _converter_error(
-                field, f"{field.name} is not finite ({value})", _FRACTION_RULE, wrong_type=False
-            )
-        return Fraction(str(value))  # a float is read through its shortest decimal form
-    if isinstance(value, Decimal) and not value.is_finite():
-        raise _converter_error(
-            field, f"{field.name} is not finite ({value})", _FRACTION_RULE, wrong_type=False
-        )
+        return value == value and value not in (float("inf"), float("-inf"))
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return True
+
+
+def as_fraction(value: Any) -> Any:
+    """An exact Fraction from an int, a Fraction, a finite Decimal, a string (``"1/2"``,
+    ``"0.5"``) or a finite float (read through its shortest decimal form, so ``0.1`` is
+    one tenth); anything else unchanged (:func:`exact_number` refuses it)."""
+    if isinstance(value, bool) or not _finite(value):
+        return value
+    if isinstance(value, float):
+        return Fraction(str(value))
     if isinstance(value, int | Fraction | Decimal):
         return Fraction(value)
     if isinstance(value, str):
         try:
             return Fraction(value.strip().replace(" ", ""))
         except (ValueError, ZeroDivisionError):
-            raise _converter_error(
-                field,
-                f"{field.name} {value!r:.40} is not an exact number",
-                _FRACTION_RULE,
-                wrong_type=False,
-            ) from None
-    raise _converter_error(
-        field,
-        f"{field.name} must be a number, not {type(value).__name__}",
+            return value
+    return value
+
+
+def as_optional_fraction(value: Any) -> Any:
+    """:func:`as_fraction`, with ``None`` kept."""
+    return None if value is None else as_fraction(value)
+
+
+_FRACTION_RULE = 'an exact number: an int, a Fraction, a Decimal or a string such as "1/2" or "0.5"'
+
+
+def exact_number(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """The value is a Fraction (what :func:`as_fraction` could not read is refused)."""
+    if isinstance(value, Fraction):
+        return
+    readable = isinstance(value, str | float | Decimal) and not isinstance(value, bool)
+    _refuse(
+        inst,
+        attribute.name,
+        f"{attribute.name} {value!r:.40} is not an exact number"
+        if readable
+        else f"{attribute.name} must be a number, not {type(value).__name__}",
         _FRACTION_RULE,
-        wrong_type=True,
+        wrong_type=not readable,
     )
 
 
-def _optional_fraction(value: Any, field: attrs.Attribute[Any]) -> Fraction | None:
-    return None if value is None else _to_fraction(value, field)
-
-
-fraction: attrs.Converter[Any, Fraction] = attrs.Converter(_to_fraction, takes_field=True)  # type: ignore[misc,call-overload]
-"""An exact Fraction from an int, a Fraction, a Decimal, a string or a float (read through
-its shortest decimal form, so ``0.1`` is one tenth); anything else is refused."""
-optional_fraction: attrs.Converter[Any, Fraction | None] = attrs.Converter(  # type: ignore[misc,call-overload]
-    _optional_fraction, takes_field=True
-)
-""":data:`fraction`, with ``None`` passed through."""
-
-_DECIMAL_RULE = 'a decimal number: an int, a Decimal or a string such as "37.5"'
-
-
-def _to_decimal(value: Any, field: attrs.Attribute[Any]) -> Decimal:
+def as_decimal(value: Any) -> Any:
+    """A Decimal from an int, a Decimal, a string or a float (its shortest form); anything
+    else unchanged (:func:`decimal_number` refuses it)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise _converter_error(
-            field,
-            f"{field.name} must be a decimal number, not {type(value).__name__}",
-            _DECIMAL_RULE,
-            wrong_type=True,
-        )
+        return value
+    if isinstance(value, Decimal):
+        return value
     try:
-        result = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+        return Decimal(str(value).strip())
     except InvalidOperation:
-        raise _converter_error(
-            field, f"{field.name} {value!r:.40} is not a number", _DECIMAL_RULE, wrong_type=False
-        ) from None
-    if not result.is_finite():
-        raise _converter_error(
-            field, f"{field.name} is not finite ({value})", _DECIMAL_RULE, wrong_type=False
-        )
-    return result
+        return value
 
 
-def _optional_decimal(value: Any, field: attrs.Attribute[Any]) -> Decimal | None:
-    return None if value is None else _to_decimal(value, field)
+def as_optional_decimal(value: Any) -> Any:
+    """:func:`as_decimal`, with ``None`` kept."""
+    return None if value is None else as_decimal(value)
 
 
-decimal: attrs.Converter[Any, Decimal] = attrs.Converter(_to_decimal, takes_field=True)  # type: ignore[misc,call-overload]
-"""A finite Decimal from an int, a Decimal, a string or a float (through its shortest form)."""
-optional_decimal: attrs.Converter[Any, Decimal | None] = attrs.Converter(  # type: ignore[misc,call-overload]
-    _optional_decimal, takes_field=True
-)
-""":data:`decimal`, with ``None`` passed through."""
+_DECIMAL_RULE = 'a finite decimal number: an int, a Decimal or a string such as "37.5"'
 
 
-def _enum_converter(cls: type[E], allow_none: bool) -> attrs.Converter[Any, Any]:
-    known = ", ".join(repr(member.value) for member in cls)
+def decimal_number(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """The value is a finite Decimal."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return
+    readable = isinstance(value, str | float | Decimal) and not isinstance(value, bool)
+    _refuse(
+        inst,
+        attribute.name,
+        f"{attribute.name} {value!r:.40} is not a finite number"
+        if readable
+        else f"{attribute.name} must be a number, not {type(value).__name__}",
+        _DECIMAL_RULE,
+        wrong_type=not readable,
+    )
 
-    def convert(value: Any, field: attrs.Attribute[Any]) -> E | None:
-        if value is None and allow_none:
-            return None
-        if isinstance(value, cls):
-            return value
-        try:
-            return cls(value)
-        except ValueError:
-            raise _converter_error(
-                field,
-                f"{field.name} {value!r:.40} is not a {cls.__name__}; known: {known}",
-                f"{field.name} is one of {known}",
+
+def member(cls: type[E], value: Any) -> Any:
+    """The member of ``cls`` that is ``value`` or has it as its value; otherwise ``value``
+    unchanged (:func:`member_of` refuses it)."""
+    if isinstance(value, cls):
+        return value
+    try:
+        return cls(value)
+    except (ValueError, TypeError):
+        return value
+
+
+def member_of(cls: type[E]) -> Validator:
+    """A member of the enumeration ``cls``; the error lists the known values."""
+    known = ", ".join(repr(m.value) for m in cls)
+
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, cls):
+            _refuse(
+                inst,
+                attribute.name,
+                f"{attribute.name} {value!r:.40} is not a {cls.__name__}; known: {known}",
+                f"{attribute.name} is one of {known}",
                 wrong_type=False,
-            ) from None
+            )
 
-    return attrs.Converter(convert, takes_field=True)  # type: ignore[misc,call-overload]
-
-
-def enum(cls: type[E]) -> attrs.Converter[Any, E]:
-    """A member of ``cls`` from itself or its value; anything else is refused with the known values."""
-    return _enum_converter(cls, allow_none=False)
-
-
-def optional_enum(cls: type[E]) -> attrs.Converter[Any, E | None]:
-    """:func:`enum`, with ``None`` passed through."""
-    return _enum_converter(cls, allow_none=True)
+    return check

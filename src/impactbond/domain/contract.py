@@ -50,6 +50,22 @@ class OnExit(enum.Enum):
     """The measurement window runs its full length whatever the exit."""
 
 
+def _rounding(value: Any) -> Any:
+    return v.member(Rounding, value)
+
+
+def _rounding_stage(value: Any) -> Any:
+    return v.member(RoundingStage, value)
+
+
+def _month_rounding(value: Any) -> Any:
+    return v.member(MonthRounding, value)
+
+
+def _on_exit(value: Any) -> Any:
+    return v.member(OnExit, value)
+
+
 @attrs.frozen
 class Parties:
     """The three parties of a social impact bond."""
@@ -90,7 +106,9 @@ class Amendment:
     """What changed, in English."""
     summary_da: str = attrs.field(default="", validator=v.instance_of(str))
     """What changed, in Danish."""
-    clauses: tuple[str, ...] = attrs.field(factory=tuple, converter=v.tuple_of(str))
+    clauses: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str)
+    )
     """The clauses the version changed."""
 
 
@@ -112,7 +130,9 @@ class CohortTerms:
     description: str = attrs.field(default="", validator=v.instance_of(str))
     eligible_statuses: tuple[Status, ...] = attrs.field(factory=tuple, converter=_statuses)
     target_outcome: str | None = attrs.field(default=None, validator=v.optional(v.instance_of(str)))
-    target: Fraction | None = attrs.field(default=None, converter=v.optional_fraction)
+    target: Fraction | None = attrs.field(
+        default=None, converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
+    )
     max_participants: int | None = attrs.field(
         default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0)))
     )
@@ -360,29 +380,41 @@ class Contract:
     term_end: date = attrs.field(validator=v.instance_of(date))
     referral_start: date = attrs.field(validator=v.instance_of(date))
     referral_end: date = attrs.field(validator=v.instance_of(date))
-    cohorts: tuple[CohortTerms, ...] = attrs.field(converter=v.tuple_of(CohortTerms))
-    outcomes: tuple[Outcome, ...] = attrs.field(converter=v.tuple_of(*OUTCOME_KINDS.values()))
-    payment_rules: tuple[PaymentRule, ...] = attrs.field(
-        converter=v.tuple_of(*PAYMENT_RULE_KINDS.values())
+    cohorts: tuple[CohortTerms, ...] = attrs.field(
+        converter=v.as_tuple, validator=v.tuple_of(CohortTerms)
     )
-    caps: tuple[Cap, ...] = attrs.field(factory=tuple, converter=v.tuple_of(Cap))
+    outcomes: tuple[Outcome, ...] = attrs.field(
+        converter=v.as_tuple, validator=v.tuple_of(*OUTCOME_KINDS.values())
+    )
+    payment_rules: tuple[PaymentRule, ...] = attrs.field(
+        converter=v.as_tuple, validator=v.tuple_of(*PAYMENT_RULE_KINDS.values())
+    )
+    caps: tuple[Cap, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(Cap)
+    )
     schedule: PaymentSchedule = attrs.field(
         factory=PaymentSchedule, validator=v.instance_of(PaymentSchedule)
     )
-    rounding: Rounding = attrs.field(default=Rounding.HALF_UP, converter=v.enum(Rounding))
-    rounding_stage: RoundingStage = attrs.field(
-        default=RoundingStage.LINE, converter=v.enum(RoundingStage)
+    rounding: Rounding = attrs.field(
+        default=Rounding.HALF_UP, converter=_rounding, validator=v.member_of(Rounding)
     )
-    clauses: tuple[Clause, ...] = attrs.field(factory=tuple, converter=v.tuple_of(Clause))
+    rounding_stage: RoundingStage = attrs.field(
+        default=RoundingStage.LINE, converter=_rounding_stage, validator=v.member_of(RoundingStage)
+    )
+    clauses: tuple[Clause, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(Clause)
+    )
     month_rounding: MonthRounding = attrs.field(
-        default=MonthRounding.DOWN, converter=v.enum(MonthRounding)
+        default=MonthRounding.DOWN, converter=_month_rounding, validator=v.member_of(MonthRounding)
     )
     description: str = attrs.field(default="", validator=v.instance_of(str))
     financing: Financing | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Financing))
     )
     """How the contract is financed (investment, top-up, return cap, guarantee, fees)."""
-    on_exit: OnExit = attrs.field(default=OnExit.STOP_MEASUREMENT, converter=v.enum(OnExit))
+    on_exit: OnExit = attrs.field(
+        default=OnExit.STOP_MEASUREMENT, converter=_on_exit, validator=v.member_of(OnExit)
+    )
     """What a participant's exit does to their measurement."""
     measurement_tail_months: int = attrs.field(
         default=0, validator=v.and_(v.instance_of(int), v.ge(0))
@@ -394,7 +426,9 @@ class Contract:
         default=None, validator=v.optional(v.instance_of(date))
     )
     """The first day this version of the contract applies."""
-    amendments: tuple[Amendment, ...] = attrs.field(factory=tuple, converter=v.tuple_of(Amendment))
+    amendments: tuple[Amendment, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(Amendment)
+    )
     """The change log, oldest version first; the last entry is this version."""
     governing_language: str = attrs.field(default="da", validator=_language)
     """Where the Danish and the English text differ, the text in this language prevails."""
