@@ -23,6 +23,7 @@ from impactbond.errors import (
     InvalidInput,
     SettlementError,
 )
+from impactbond.domain.definitions import definitions
 from impactbond.examples import nyborg_paths
 from impactbond.io.contract_file import loads_contract
 from impactbond.render import render_markdown
@@ -314,6 +315,11 @@ def test_a_price_finer_than_the_currency_needs_the_contract_to_say_so() -> None:
     with pytest.raises(InvalidContract) as caught:
         attrs.evolve(c, exact_unit_prices=False)
     assert caught.value.field == "price"
+    # The Definitions clause says which, in both languages.
+    (rounding,) = [d for d in definitions(c) if d.id == "rounding"]
+    assert "exact fraction" in rounding.text and "brøk" in rounding.text_da
+    (rounding,) = [d for d in definitions(contract()) if d.id == "rounding"]
+    assert "at most 2 decimals" in rounding.text and "højst 2 decimaler" in rounding.text_da
 
 
 # -- validation ------------------------------------------------------------------------------
