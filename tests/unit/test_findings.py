@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import impactbond as ib
+from impactbond.domain.definitions import definitions
 from impactbond.errors import (
     ContractFileError,
     ImpactBondError,
@@ -23,7 +24,6 @@ from impactbond.errors import (
     InvalidInput,
     SettlementError,
 )
-from impactbond.domain.definitions import definitions
 from impactbond.examples import nyborg_paths
 from impactbond.io.contract_file import loads_contract
 from impactbond.render import render_markdown
