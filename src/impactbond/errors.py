@@ -22,6 +22,7 @@ __all__ = [
     "AmbiguousDate",
     "CPRNumberRefused",
     "ContractFileError",
+    "ContractTypeError",
     "CurrencyMismatch",
     "DateOutsideGrid",
     "ImpactBondError",
@@ -40,10 +41,13 @@ __all__ = [
     "LedgerSchemaTooNew",
     "LedgerVerificationFailed",
     "NothingToInvoice",
+    "ParticipantTypeError",
     "SettlementError",
+    "SpellTypeError",
     "UnknownCode",
     "UnknownParticipant",
     "UnknownRecord",
+    "WrongType",
 ]
 
 
@@ -108,12 +112,25 @@ class InvalidSpell(InvalidInput):
     """A spell is malformed (end before start, NaN or negative hours, ...)."""
 
 
+class WrongType(ImpactBondError, TypeError):
+    """A value of the wrong type was given (a string for a date, a datetime for a date,
+    ``True`` for a number).  Each subclass is also the error of what was being built."""
+
+
+class SpellTypeError(InvalidSpell, WrongType):
+    """A spell was given a value of the wrong type."""
+
+
 class InvalidTrajectory(InvalidInput):
     """A trajectory's spells overlap or belong to another participant."""
 
 
 class InvalidParticipant(InvalidInput):
     """A participant record is malformed."""
+
+
+class ParticipantTypeError(InvalidParticipant, WrongType):
+    """A participant was given a value of the wrong type."""
 
 
 class CPRNumberRefused(InvalidParticipant):
@@ -163,6 +180,10 @@ class CurrencyMismatch(ImpactBondError, TypeError):
 
 class InvalidContract(ImpactBondError, ValueError):
     """A contract's terms are inconsistent (negative price, cap below zero, ...)."""
+
+
+class ContractTypeError(InvalidContract, WrongType):
+    """A term of a contract was given a value of the wrong type (also a ``TypeError``)."""
 
 
 class ContractFileError(InvalidContract):

@@ -27,6 +27,10 @@ def card(*caps: ib.Cap) -> ib.Contract:
             ib.PricePerUnit("pay_q", outcome="qualification", price=ib.Money(1000, "GBP"))
         ],
         caps=caps,
+        clauses=[
+            ib.Clause("2", "Qualifications", "GBP 1,000 for each qualification."),
+            ib.Clause("5", "Mix", "At most 3/5 of the money paid goes to under-16s."),
+        ],
     )
 
 

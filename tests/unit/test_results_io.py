@@ -54,6 +54,16 @@ id = "pay"
 clause = "2"
 outcome = "months"
 price = "1000.00 DKK"
+
+[[clauses]]
+id = "1"
+title = "Employment months"
+text = "Months in employment, pro rata by days."
+
+[[clauses]]
+id = "2"
+title = "Price"
+text = "DKK 1,000.00 a month."
 """
 
 

@@ -288,6 +288,7 @@ def test_a_guarantee_called_at_maturity_before_the_last_investment() -> None:
         attrs.evolve(
             contract,
             term_end=D(2021, 12, 31),
+            referral_end=D(2021, 12, 31),
             financing=attrs.evolve(contract.financing, guarantee=g),
         )
     assert (err.value.field, err.value.clause) == ("financing.guarantee.called", "6")

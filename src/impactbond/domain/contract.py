@@ -15,26 +15,27 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from attrs import validators as v
 
 from impactbond.calendar import MonthRounding, add_months
-from impactbond.domain.outcome import Outcome
+from impactbond.domain import _validators as v
+from impactbond.domain.outcome import OUTCOME_KINDS, Outcome
 from impactbond.domain.payment import (
+    PAYMENT_RULE_KINDS,
     Cap,
     FixedFee,
     PaymentRule,
     PaymentSchedule,
     TargetBonus,
     references,
+    unit_prices,
 )
 from impactbond.domain.terms import (
     Financing,
     GuaranteeCall,
     check_call_date,
-    optional_exact_fraction,
 )
 from impactbond.errors import AmbiguousDate, ImpactBondError, InvalidContract
-from impactbond.money import Money, Rounding, RoundingStage
+from impactbond.money import MINOR_UNITS, Money, Rounding, RoundingStage, minor_unit_digits
 from impactbond.status import Status
 
 __all__ = ["Amendment", "Clause", "CohortTerms", "Contract", "OnExit", "Parties"]
@@ -47,6 +48,22 @@ class OnExit(enum.Enum):
     """Nothing is measured after the exit date (the last day in the programme)."""
     KEEP_MEASURING = "keep_measuring"
     """The measurement window runs its full length whatever the exit."""
+
+
+def _rounding(value: Any) -> Any:
+    return v.member(Rounding, value)
+
+
+def _rounding_stage(value: Any) -> Any:
+    return v.member(RoundingStage, value)
+
+
+def _month_rounding(value: Any) -> Any:
+    return v.member(MonthRounding, value)
+
+
+def _on_exit(value: Any) -> Any:
+    return v.member(OnExit, value)
 
 
 @attrs.frozen
@@ -90,7 +107,7 @@ class Amendment:
     summary_da: str = attrs.field(default="", validator=v.instance_of(str))
     """What changed, in Danish."""
     clauses: tuple[str, ...] = attrs.field(
-        factory=tuple, converter=tuple, validator=v.deep_iterable(v.instance_of(str))
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str)
     )
     """The clauses the version changed."""
 
@@ -113,7 +130,9 @@ class CohortTerms:
     description: str = attrs.field(default="", validator=v.instance_of(str))
     eligible_statuses: tuple[Status, ...] = attrs.field(factory=tuple, converter=_statuses)
     target_outcome: str | None = attrs.field(default=None, validator=v.optional(v.instance_of(str)))
-    target: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
+    target: Fraction | None = attrs.field(
+        default=None, converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
+    )
     max_participants: int | None = attrs.field(
         default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0)))
     )
@@ -130,6 +149,26 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
         bad("the term ends before it starts", field="term_end")
     if contract.referral_end < contract.referral_start:
         bad("the referral window ends before it starts", field="referral_end")
+    if contract.referral_start < contract.term_start or contract.referral_end > contract.term_end:
+        bad(
+            f"the referral window {contract.referral_start}..{contract.referral_end} lies outside "
+            f"the term {contract.term_start}..{contract.term_end}",
+            field="referral_end" if contract.referral_end > contract.term_end else "referral_start",
+            rule="people are referred during the term",
+        )
+    if not contract.outcomes:
+        bad("a contract has at least one outcome", field="outcomes")
+    if not contract.payment_rules:
+        bad("a contract has at least one payment rule", field="payment_rules")
+    clause_list = [c.id for c in contract.clauses]
+    twice = sorted({i for i in clause_list if clause_list.count(i) > 1})
+    if twice:
+        bad(
+            f"clause ids are not unique: {', '.join(twice)} (one text per clause)",
+            field="clauses",
+            clause=twice[0],
+            rule="each clause has one text",
+        )
     cohort_labels = [c.label for c in contract.cohorts]
     outcome_ids = [o.id for o in contract.outcomes]
     rule_ids = [r.id for r in contract.payment_rules]
@@ -204,18 +243,20 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                 rule="one contract, one currency",
             )
     errors += _change_log_errors(contract, clause_ids)
-    if clause_ids:
-        parts: list[tuple[str, str]] = [(o.id, o.clause) for o in contract.outcomes]
-        parts += [(r.id, r.clause) for r in contract.payment_rules]
-        parts += [(c.id, c.clause) for c in contract.caps]
-        parts += [(c.label, c.clause) for c in contract.cohorts]
-        for item_id, clause in parts:
-            if clause and clause not in clause_ids:
-                bad(
-                    f"{item_id} cites clause {clause!r}, which the contract does not have",
-                    field="clause",
-                    clause=clause,
-                )
+    # A citation names a clause the contract has, also when it has no clause texts at all.
+    parts: list[tuple[str, str]] = [(o.id, o.clause) for o in contract.outcomes]
+    parts += [(r.id, r.clause) for r in contract.payment_rules]
+    parts += [(c.id, c.clause) for c in contract.caps]
+    parts += [(c.label, c.clause) for c in contract.cohorts]
+    for item_id, clause in parts:
+        if clause and clause not in clause_ids:
+            bad(
+                f"{item_id} cites clause {clause!r}, which the contract does not have",
+                field="clause",
+                clause=clause,
+                rule="a cited clause is one of the contract's clauses",
+            )
+    errors += _price_precision_errors(contract)
     guarantee = contract.financing.guarantee if contract.financing is not None else None
     if (
         guarantee is not None
@@ -237,6 +278,32 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                     rule=error.rule,
                 )
             )
+    return errors
+
+
+def _price_precision_errors(contract: Contract) -> list[ImpactBondError]:
+    """Unit prices finer than the currency's minor unit, unless the contract allows them."""
+    if contract.exact_unit_prices:
+        return []
+    digits = minor_unit_digits(contract.currency) if contract.currency in MINOR_UNITS else None
+    if digits is None:
+        return []
+    errors: list[ImpactBondError] = []
+    for rule in contract.payment_rules:
+        for field, amount in unit_prices(rule):
+            exponent = amount.amount.normalize().as_tuple().exponent
+            if isinstance(exponent, int) and -exponent > digits:
+                errors.append(
+                    InvalidContract(
+                        f"rule {rule.id}: the price {format(amount.amount, 'f')} "
+                        f"{amount.currency} has more decimals than the {amount.currency} minor "
+                        f"unit ({digits}); say exact_unit_prices = true if the contract means it",
+                        field=field,
+                        clause=rule.clause or None,
+                        rule="a unit price is in whole minor units unless the contract says "
+                        "prices are exact fractions",
+                    )
+                )
     return errors
 
 
@@ -313,21 +380,41 @@ class Contract:
     term_end: date = attrs.field(validator=v.instance_of(date))
     referral_start: date = attrs.field(validator=v.instance_of(date))
     referral_end: date = attrs.field(validator=v.instance_of(date))
-    cohorts: tuple[CohortTerms, ...] = attrs.field(converter=tuple)
-    outcomes: tuple[Outcome, ...] = attrs.field(converter=tuple)
-    payment_rules: tuple[PaymentRule, ...] = attrs.field(converter=tuple)
-    caps: tuple[Cap, ...] = attrs.field(factory=tuple, converter=tuple)
-    schedule: PaymentSchedule = attrs.field(factory=PaymentSchedule)
-    rounding: Rounding = attrs.field(default=Rounding.HALF_UP, converter=Rounding)
-    rounding_stage: RoundingStage = attrs.field(default=RoundingStage.LINE, converter=RoundingStage)
-    clauses: tuple[Clause, ...] = attrs.field(factory=tuple, converter=tuple)
-    month_rounding: MonthRounding = attrs.field(default=MonthRounding.DOWN, converter=MonthRounding)
+    cohorts: tuple[CohortTerms, ...] = attrs.field(
+        converter=v.as_tuple, validator=v.tuple_of(CohortTerms)
+    )
+    outcomes: tuple[Outcome, ...] = attrs.field(
+        converter=v.as_tuple, validator=v.tuple_of(*OUTCOME_KINDS.values())
+    )
+    payment_rules: tuple[PaymentRule, ...] = attrs.field(
+        converter=v.as_tuple, validator=v.tuple_of(*PAYMENT_RULE_KINDS.values())
+    )
+    caps: tuple[Cap, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(Cap)
+    )
+    schedule: PaymentSchedule = attrs.field(
+        factory=PaymentSchedule, validator=v.instance_of(PaymentSchedule)
+    )
+    rounding: Rounding = attrs.field(
+        default=Rounding.HALF_UP, converter=_rounding, validator=v.member_of(Rounding)
+    )
+    rounding_stage: RoundingStage = attrs.field(
+        default=RoundingStage.LINE, converter=_rounding_stage, validator=v.member_of(RoundingStage)
+    )
+    clauses: tuple[Clause, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(Clause)
+    )
+    month_rounding: MonthRounding = attrs.field(
+        default=MonthRounding.DOWN, converter=_month_rounding, validator=v.member_of(MonthRounding)
+    )
     description: str = attrs.field(default="", validator=v.instance_of(str))
     financing: Financing | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Financing))
     )
     """How the contract is financed (investment, top-up, return cap, guarantee, fees)."""
-    on_exit: OnExit = attrs.field(default=OnExit.STOP_MEASUREMENT, converter=OnExit)
+    on_exit: OnExit = attrs.field(
+        default=OnExit.STOP_MEASUREMENT, converter=_on_exit, validator=v.member_of(OnExit)
+    )
     """What a participant's exit does to their measurement."""
     measurement_tail_months: int = attrs.field(
         default=0, validator=v.and_(v.instance_of(int), v.ge(0))
@@ -340,11 +427,16 @@ class Contract:
     )
     """The first day this version of the contract applies."""
     amendments: tuple[Amendment, ...] = attrs.field(
-        factory=tuple, converter=tuple, validator=v.deep_iterable(v.instance_of(Amendment))
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(Amendment)
     )
     """The change log, oldest version first; the last entry is this version."""
     governing_language: str = attrs.field(default="da", validator=_language)
     """Where the Danish and the English text differ, the text in this language prevails."""
+    exact_unit_prices: bool = attrs.field(default=False, validator=v.instance_of(bool))
+    """Unit prices may be finer than the currency's minor unit (a price per learning point
+    of DKK 6,500.005); they are kept as exact fractions and rounded only at the contract's
+    rounding stage.  Without this term a price with more decimals than the currency has is
+    an error."""
 
     def __attrs_post_init__(self) -> None:
         errors = _collect(self)
@@ -407,11 +499,20 @@ class Contract:
         return last + timedelta(days=self.schedule.verification_lag_days)
 
     def invoice_period(self, day: date) -> int:
-        """Index of the invoice period containing ``day`` (0 = the first)."""
+        """Index of the invoice period containing ``day`` (0 = the first).
+
+        The periods are those of :meth:`invoice_period_bounds` (month ends by the
+        contract's ``month_rounding``), so the two never disagree: from a start
+        on 31 January, monthly periods are [31 Jan, 29 Feb), [29 Feb, 31 Mar), ...
+        """
         months = (day.year - self.term_start.year) * 12 + day.month - self.term_start.month
-        if day.day < self.term_start.day:
-            months -= 1
-        return months // self.schedule.invoice_months
+        index = max(months // self.schedule.invoice_months, 0)
+        # The month count is at most one period off at month ends: step to the period.
+        while index > 0 and day < self.invoice_period_bounds(index)[0]:
+            index -= 1
+        while day >= self.invoice_period_bounds(index)[1]:
+            index += 1
+        return index
 
     def invoice_period_bounds(self, index: int) -> tuple[date, date]:
         """Start and (exclusive) end of invoice period ``index``."""

@@ -153,6 +153,24 @@ _STAGE_WORDS: dict[RoundingStage, tuple[str, str]] = {
 }
 
 
+def _unit_prices_en(c: Contract, digits: int) -> str:
+    if c.exact_unit_prices:
+        return (
+            f" A unit price may have more than {digits} decimals; it is kept as an exact "
+            "fraction and only the amounts are rounded."
+        )
+    return f" Every unit price has at most {digits} decimals."
+
+
+def _unit_prices_da(c: Contract, digits: int) -> str:
+    if c.exact_unit_prices:
+        return (
+            f" En enhedspris kan have mere end {digits} decimaler; den regnes eksakt som brøk, "
+            "og kun beløbene afrundes."
+        )
+    return f" Enhver enhedspris har højst {digits} decimaler."
+
+
 def _month_rounding(rounding: MonthRounding) -> tuple[str, str]:
     if rounding is MonthRounding.DOWN:
         return ("the last day of that month", "den sidste dag i den måned")
@@ -409,8 +427,8 @@ def definitions(contract: Contract) -> tuple[Definition, ...]:
         "Rounding",
         "Afrunding",
         f"Amounts are computed exactly in {c.currency} and rounded {r_en} "
-        f"({digits} decimals) once: {s_en}.",
+        f"({digits} decimals) once: {s_en}." + _unit_prices_en(c, digits),
         f"Beløb beregnes eksakt i {c.currency} og afrundes {r_da} ({digits} decimaler) én gang: "
-        f"{s_da}.",
+        f"{s_da}." + _unit_prices_da(c, digits),
     )
     return tuple(out)

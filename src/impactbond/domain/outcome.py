@@ -22,10 +22,10 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from attrs import validators as v
 
 from impactbond.calendar import MonthRounding, add_months
 from impactbond.core.accrual import AccrualConvention
+from impactbond.domain import _validators as v
 from impactbond.domain.terms import exact_fraction
 from impactbond.errors import InvalidContract
 from impactbond.status import BENEFITS, Status
@@ -93,6 +93,18 @@ def _self_sufficient_weights() -> Weights:
     return tuple((s, Fraction(1)) for s in Status if s not in BENEFITS and s is not Status.UNKNOWN)
 
 
+def _month_rounding(value: Any) -> Any:
+    return v.member(MonthRounding, value)
+
+
+def _accrual_convention(value: Any) -> Any:
+    return v.member(AccrualConvention, value)
+
+
+def _optional_missing_hours(value: Any) -> Any:
+    return None if value is None else v.member(MissingHours, value)
+
+
 @attrs.frozen
 class Window:
     """The measurement window (forløb) of a participant, relative to an anchor date.
@@ -111,7 +123,7 @@ class Window:
     start_months: int = attrs.field(default=0, validator=v.and_(v.instance_of(int), v.ge(0)))
     anchor: str = attrs.field(default="enrolled", validator=v.in_(("enrolled", "referred")))
     month_rounding: MonthRounding = attrs.field(
-        default=MonthRounding.RAISE, converter=MonthRounding
+        default=MonthRounding.RAISE, converter=_month_rounding, validator=v.member_of(MonthRounding)
     )
 
     def bounds(self, anchor_date: date) -> tuple[date, date]:
@@ -164,14 +176,23 @@ class EmploymentMonths:
         factory=lambda: to_weights(None), converter=to_weights, kw_only=True
     )
     convention: AccrualConvention = attrs.field(
-        default=AccrualConvention.PRO_RATA_DAYS, converter=AccrualConvention, kw_only=True
+        default=AccrualConvention.PRO_RATA_DAYS,
+        converter=_accrual_convention,
+        validator=v.member_of(AccrualConvention),
+        kw_only=True,
     )
     window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
     hours_norm: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(Decimal), kw_only=True
+        default=None,
+        converter=v.as_optional_decimal,
+        validator=v.optional(v.decimal_number),
+        kw_only=True,
     )
     missing_hours: MissingHours | None = attrs.field(
-        default=None, converter=attrs.converters.optional(MissingHours), kw_only=True
+        default=None,
+        converter=_optional_missing_hours,
+        validator=v.optional(v.member_of(MissingHours)),
+        kw_only=True,
     )
     """What a spell without hours counts as (required with ``hours_norm``)."""
     kind: str = attrs.field(default="employment_months", init=False)
@@ -245,10 +266,16 @@ class SustainedEmployment:
     cumulative: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     same_employer: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     min_weekly_hours: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(Decimal), kw_only=True
+        default=None,
+        converter=v.as_optional_decimal,
+        validator=v.optional(v.decimal_number),
+        kw_only=True,
     )
     missing_hours: MissingHours | None = attrs.field(
-        default=None, converter=attrs.converters.optional(MissingHours), kw_only=True
+        default=None,
+        converter=_optional_missing_hours,
+        validator=v.optional(v.member_of(MissingHours)),
+        kw_only=True,
     )
     """What a week of a spell without hours counts as (required with ``min_weekly_hours``)."""
     weights: Weights = attrs.field(
@@ -328,7 +355,10 @@ class SelfSufficiency:
         factory=_self_sufficient_weights, converter=to_weights, kw_only=True
     )
     convention: AccrualConvention = attrs.field(
-        default=AccrualConvention.WHOLE_MONTHS, converter=AccrualConvention, kw_only=True
+        default=AccrualConvention.WHOLE_MONTHS,
+        converter=_accrual_convention,
+        validator=v.member_of(AccrualConvention),
+        kw_only=True,
     )
     without_benefit_weeks: int | None = attrs.field(
         default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0))), kw_only=True

@@ -21,8 +21,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from attrs import validators as v
 
+from impactbond.domain import _validators as v
 from impactbond.errors import CPRNumberRefused, InvalidParticipant
 
 __all__ = [

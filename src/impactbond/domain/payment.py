@@ -22,8 +22,8 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from attrs import validators as v
 
+from impactbond.domain import _validators as v
 from impactbond.domain.terms import (
     DatedAmount,
     RefusionSchedule,
@@ -31,8 +31,6 @@ from impactbond.domain.terms import (
     TierTable,
     check_gates,
     check_share_of_savings,
-    exact_fraction,
-    optional_exact_fraction,
 )
 from impactbond.errors import InvalidContract
 from impactbond.money import Money
@@ -55,14 +53,6 @@ __all__ = [
 ]
 
 
-def _tuple_of_str(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(x) for x in value)
-
-
 def _non_negative_money(inst: Any, attribute: attrs.Attribute[Any], value: Money | None) -> None:
     if value is None:
         return
@@ -81,6 +71,10 @@ def _non_negative_money(inst: Any, attribute: attrs.Attribute[Any], value: Money
         )
 
 
+def _cap_scope(value: Any) -> Any:
+    return v.member(CapScope, value)
+
+
 @attrs.frozen
 class PricePerUnit:
     """A price for each unit of an outcome (a month, an event, a rung).
@@ -93,9 +87,14 @@ class PricePerUnit:
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
     outcome: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)), kw_only=True)
     price: Money = attrs.field(validator=_non_negative_money, kw_only=True)
-    cohorts: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple_of_str, kw_only=True)
+    cohorts: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str), kw_only=True
+    )
     max_units_per_participant: Fraction | None = attrs.field(
-        default=None, converter=optional_exact_fraction, kw_only=True
+        default=None,
+        converter=v.as_optional_fraction,
+        validator=v.optional(v.exact_number),
+        kw_only=True,
     )
     kind: str = attrs.field(default="price_per_unit", init=False)
 
@@ -121,7 +120,7 @@ class TargetBonus:
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
     outcome: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)), kw_only=True)
     cohort: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)), kw_only=True)
-    target: Fraction = attrs.field(converter=Fraction, kw_only=True)
+    target: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number, kw_only=True)
     bonus: Money = attrs.field(validator=_non_negative_money, kw_only=True)
     kind: str = attrs.field(default="target_bonus", init=False)
 
@@ -174,19 +173,29 @@ class EffectTierPayment:
     direction: str = attrs.field(
         default="increase", validator=v.in_(("increase", "reduction")), kw_only=True
     )
-    gate: Fraction = attrs.field(default=Fraction(0), converter=exact_fraction, kw_only=True)
+    gate: Fraction = attrs.field(
+        default=Fraction(0), converter=v.as_fraction, validator=v.exact_number, kw_only=True
+    )
     pooled_gate: Fraction | None = attrs.field(
-        default=None, converter=optional_exact_fraction, kw_only=True
+        default=None,
+        converter=v.as_optional_fraction,
+        validator=v.optional(v.exact_number),
+        kw_only=True,
     )
     per_participant: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     comparison_rate: Fraction | None = attrs.field(
-        default=None, converter=optional_exact_fraction, kw_only=True
+        default=None,
+        converter=v.as_optional_fraction,
+        validator=v.optional(v.exact_number),
+        kw_only=True,
     )
     comparison_people: int | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(int)), kw_only=True
     )
     comparison_source: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
-    cohorts: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple_of_str, kw_only=True)
+    cohorts: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str), kw_only=True
+    )
     measured_on: date | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(date)), kw_only=True
     )
@@ -232,7 +241,7 @@ class BenefitSaving:
     """
 
     benefit: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
-    weeks_per_person: Fraction = attrs.field(converter=exact_fraction)
+    weeks_per_person: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number)
     weekly_rate: Money = attrs.field(validator=_non_negative_money)
     from_week: int = attrs.field(default=1, validator=v.and_(v.instance_of(int), v.ge(1)))
 
@@ -271,7 +280,7 @@ class SavingsSharePayment:
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
-    share: Fraction = attrs.field(converter=exact_fraction, kw_only=True)
+    share: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number, kw_only=True)
     measured_on: date = attrs.field(validator=v.instance_of(date), kw_only=True)
     tax_gain_per_person: Money | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(Money)), kw_only=True
@@ -280,12 +289,14 @@ class SavingsSharePayment:
         default=None, validator=v.optional(v.instance_of(Money)), kw_only=True
     )
     benefit_savings: tuple[BenefitSaving, ...] = attrs.field(
-        factory=tuple, converter=tuple, kw_only=True
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(BenefitSaving), kw_only=True
     )
     refusion: tuple[RefusionSchedule, ...] = attrs.field(
-        factory=tuple, converter=tuple, kw_only=True
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(RefusionSchedule), kw_only=True
     )
-    cohorts: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple_of_str, kw_only=True)
+    cohorts: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str), kw_only=True
+    )
     kind: str = attrs.field(default="savings_share", init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -380,7 +391,9 @@ class ActivityFee:
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
     fee: Money = attrs.field(validator=_non_negative_money, kw_only=True)
-    cohorts: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple_of_str, kw_only=True)
+    cohorts: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str), kw_only=True
+    )
     payee: str = attrs.field(
         default="provider", validator=v.in_(("provider", "investor")), kw_only=True
     )
@@ -418,7 +431,7 @@ class RuleReferences:
 def references(rule: PaymentRule) -> RuleReferences:
     """The outcomes, cohorts and money a rule names (the contract checks each one).
 
-    >>> references(ActivityFee("fee", fee=Money(100, "EUR"), cohorts="a")).cohorts
+    >>> references(ActivityFee("fee", fee=Money(100, "EUR"), cohorts=["a"])).cohorts
     ('a',)
     """
     if isinstance(rule, PricePerUnit):
@@ -433,6 +446,25 @@ def references(rule: PaymentRule) -> RuleReferences:
         cohorts = () if rule.cohort is None else (rule.cohort,)
         return RuleReferences((), cohorts, tuple(i.amount for i in rule.instalments))
     return RuleReferences((), rule.cohorts, (rule.fee,))
+
+
+def unit_prices(rule: PaymentRule) -> tuple[tuple[str, Money], ...]:
+    """The amounts of a rule that are prices of one unit or one event, by field.
+
+    >>> unit_prices(PricePerUnit("p", outcome="o", price=Money("9.5", "EUR")))
+    (('price', Money('9.5', 'EUR')),)
+    """
+    if isinstance(rule, PricePerUnit):
+        return (("price", rule.price),)
+    if isinstance(rule, TargetBonus):
+        return (("bonus", rule.bonus),)
+    if isinstance(rule, ActivityFee):
+        return (("fee", rule.fee),)
+    if isinstance(rule, EffectTierPayment):
+        return tuple(("tiers", t.payment) for t in rule.tiers)
+    if isinstance(rule, FixedFee):
+        return tuple(("instalments", i.amount) for i in rule.instalments)
+    return ()
 
 
 class CapScope(enum.Enum):
@@ -472,14 +504,21 @@ class Cap:
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
-    scope: CapScope = attrs.field(converter=CapScope, kw_only=True)
+    scope: CapScope = attrs.field(
+        converter=_cap_scope, validator=v.member_of(CapScope), kw_only=True
+    )
     amount: Money = attrs.field(validator=_non_negative_money, kw_only=True)
-    rules: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple_of_str, kw_only=True)
+    rules: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str), kw_only=True
+    )
     cohort: str | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(str)), kw_only=True
     )
     share_of_paid: Fraction | None = attrs.field(
-        default=None, converter=optional_exact_fraction, kw_only=True
+        default=None,
+        converter=v.as_optional_fraction,
+        validator=v.optional(v.exact_number),
+        kw_only=True,
     )
 
     def __attrs_post_init__(self) -> None:

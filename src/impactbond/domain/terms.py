@@ -25,9 +25,9 @@ from fractions import Fraction
 from typing import Any
 
 import attrs
-from attrs import validators as v
 
 from impactbond.calendar import DayCount, MonthRounding, add_months
+from impactbond.domain import _validators as v
 from impactbond.errors import AmbiguousDate, InvalidContract, InvalidInput
 from impactbond.money import Money
 
@@ -89,12 +89,26 @@ def check_share_of_savings(share: Fraction, clause: str) -> None:
         )
 
 
+def _guarantee_call(value: Any) -> Any:
+    return v.member(GuaranteeCall, value)
+
+
+def _optional_day_count(value: Any) -> Any:
+    return None if value is None else v.member(DayCount, value)
+
+
+def _month_rounding(value: Any) -> Any:
+    return v.member(MonthRounding, value)
+
+
 @attrs.frozen
 class Tier:
     """Effects in ``[from_effect, to_effect)`` pay ``payment`` (``to_effect=None``: no upper end)."""
 
-    from_effect: Fraction = attrs.field(converter=exact_fraction)
-    to_effect: Fraction | None = attrs.field(converter=optional_exact_fraction)
+    from_effect: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number)
+    to_effect: Fraction | None = attrs.field(
+        converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
+    )
     payment: Money = attrs.field(validator=v.instance_of(Money))
 
 
@@ -193,7 +207,7 @@ class ComparisonGroup:
     impactbond.errors.InvalidContract: a comparison group with no people has no rate [field=people, ...]
     """
 
-    rate: Fraction = attrs.field(converter=exact_fraction)
+    rate: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number)
     people: int | None = attrs.field(default=None)
     source: str = attrs.field(default="", validator=v.instance_of(str))
 
@@ -247,7 +261,7 @@ class RefusionBand:
 
     from_week: int = attrs.field(validator=v.and_(v.instance_of(int), v.ge(1)))
     to_week: int | None = attrs.field(validator=v.optional(v.and_(v.instance_of(int), v.ge(1))))
-    share: Fraction = attrs.field(converter=exact_fraction)
+    share: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number)
 
 
 def _bands(value: Iterable[Any]) -> tuple[RefusionBand, ...]:
@@ -407,10 +421,14 @@ class Guarantee:
     """
 
     guarantor: str = attrs.field(default="guarantor", validator=v.instance_of(str))
-    share: Fraction = attrs.field(default=Fraction(1), converter=exact_fraction, validator=_share)
+    share: Fraction = attrs.field(
+        default=Fraction(1), converter=v.as_fraction, validator=v.and_(v.exact_number, _share)
+    )
     limit: Money | None = attrs.field(default=None, validator=v.optional(v.instance_of(Money)))
     clause: str = attrs.field(default="", validator=v.instance_of(str))
-    called: GuaranteeCall = attrs.field(converter=GuaranteeCall, kw_only=True)
+    called: GuaranteeCall = attrs.field(
+        converter=_guarantee_call, validator=v.member_of(GuaranteeCall), kw_only=True
+    )
     on: date | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(date)), kw_only=True
     )
@@ -482,14 +500,24 @@ class ReturnCap:
     'whole_years'
     """
 
-    irr: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
-    multiple: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
+    irr: Fraction | None = attrs.field(
+        default=None, converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
+    )
+    multiple: Fraction | None = attrs.field(
+        default=None, converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
+    )
     clause: str = attrs.field(default="", validator=v.instance_of(str))
     day_count: DayCount | None = attrs.field(
-        default=None, converter=attrs.converters.optional(DayCount), kw_only=True
+        default=None,
+        converter=_optional_day_count,
+        validator=v.optional(v.member_of(DayCount)),
+        kw_only=True,
     )
     month_rounding: MonthRounding = attrs.field(
-        default=MonthRounding.RAISE, converter=MonthRounding, kw_only=True
+        default=MonthRounding.RAISE,
+        converter=_month_rounding,
+        validator=v.member_of(MonthRounding),
+        kw_only=True,
     )
 
     def __attrs_post_init__(self) -> None:
@@ -543,7 +571,9 @@ class TopUp:
     """A central fund pays ``share`` of every outcome payment; the local payer the rest."""
 
     fund: str = attrs.field(default="fund", validator=v.instance_of(str))
-    share: Fraction = attrs.field(default=Fraction(0), converter=exact_fraction, validator=_share)
+    share: Fraction = attrs.field(
+        default=Fraction(0), converter=v.as_fraction, validator=v.and_(v.exact_number, _share)
+    )
     clause: str = attrs.field(default="", validator=v.instance_of(str))
 
 
@@ -567,9 +597,9 @@ class DeliveryFee:
     Paid in equal instalments on ``dates`` (the parts add up exactly).
     """
 
-    share: Fraction = attrs.field(converter=exact_fraction, validator=_share)
+    share: Fraction = attrs.field(converter=v.as_fraction, validator=v.and_(v.exact_number, _share))
     contract_value: Money = attrs.field(validator=v.instance_of(Money))
-    dates: tuple[date, ...] = attrs.field(converter=tuple)
+    dates: tuple[date, ...] = attrs.field(converter=v.as_tuple, validator=v.tuple_of(date))
     clause: str = attrs.field(default="", validator=v.instance_of(str))
 
     def __attrs_post_init__(self) -> None:

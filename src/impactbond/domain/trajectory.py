@@ -27,9 +27,9 @@ from typing import Any
 import attrs
 import numpy as np
 import numpy.typing as npt
-from attrs import validators as v
 
 from impactbond.calendar import OPEN_END_DAY, MonthlyGrid, WeeklyGrid
+from impactbond.domain import _validators as v
 from impactbond.errors import DateOutsideGrid, InvalidSpell, InvalidTrajectory
 from impactbond.status import DEFAULT_PRIORITY, CodeTable, Status, priority_rank
 
@@ -39,6 +39,10 @@ Grid = WeeklyGrid | MonthlyGrid
 
 # Hours are kept in hundredths of an hour so that weighting stays exact.
 HOURS_SCALE = 100
+
+
+#: The most hours a week has.
+MAX_WEEKLY_HOURS = 168
 
 
 def _to_hours(value: Any) -> Decimal | None:
@@ -59,6 +63,12 @@ def _to_hours(value: Any) -> Decimal | None:
     if d < 0:
         raise InvalidSpell(
             f"hours {value} is negative", field="hours", rule="hours are a finite number >= 0"
+        )
+    if d > MAX_WEEKLY_HOURS:
+        raise InvalidSpell(
+            f"hours {value} is above {MAX_WEEKLY_HOURS}, the hours of a week",
+            field="hours",
+            rule=f"hours are at most {MAX_WEEKLY_HOURS} a week",
         )
     if d * HOURS_SCALE != int(d * HOURS_SCALE):
         raise InvalidSpell(

@@ -19,8 +19,7 @@ the alternatives named):
 ============================  ==============================================
 Money                         ``"1500.00 DKK"`` (written); also ``"DKK 1500"``
                               or ``{amount = "1500.00", currency = "DKK"}``
-Decimal (``hours_norm``)      ``"37"``; also a TOML integer or float (floats
-                              are read exactly, as decimals)
+Decimal (``hours_norm``)      ``"37"``, ``"37.5"``; also a TOML integer
 Fraction (weights, targets)   ``"1/2"``, ``"100"``; also ``"0.5"``, an integer
 dates                         TOML dates ``2024-01-31``; also ``"2024-01-31"``
 Status                        lower-case name, ``"sickness_benefit"``
@@ -36,7 +35,9 @@ effect tiers                  ``{from_effect = "0", to_effect = "3/20",
                               without ``to_effect``)
 ============================  ==============================================
 
-Unknown keys are errors (a typo must not silently drop a term).  Values that
+A TOML float (``target = 0.1``) is refused with the exact spellings
+(``"1/10"`` or ``"0.1"``): numbers of a contract are written as strings or
+integers.  Unknown keys are errors (a typo must not silently drop a term).  Values that
 are ``None`` are left out when writing.  Reading never evaluates anything:
 :mod:`tomllib` parses, the converter checks.
 
@@ -156,10 +157,25 @@ def _structure_date(value: Any, _: Any) -> date:
     raise _bad(f"expected a date, got {value!r}", "a TOML date (YYYY-MM-DD)")
 
 
+#: The rule a TOML float breaks: numbers of a contract are written exactly, as strings.
+_NO_FLOATS = 'numbers are strings, such as "1/10" or "0.1": a TOML float is not exact'
+
+
+def _float_refused(value: Decimal) -> ContractFileError:
+    """A TOML float (read as a Decimal by ``parse_float``) is refused, with the exact spellings."""
+    if not value.is_finite() or abs(value) >= _LARGEST or value.as_tuple().exponent < -_MOST_PLACES:  # type: ignore[operator]
+        return _bad(f"the TOML float {value} is out of range (and not exact)", _NO_FLOATS)
+    shown = format(value, "f")
+    return _bad(
+        f'{shown} is a TOML float; write it as a string: "{Fraction(value)}" or "{shown}"',
+        _NO_FLOATS,
+    )
+
+
 def _structure_decimal(value: Any, _: Any) -> Decimal:
     if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int) and not isinstance(value, bool):
+        raise _float_refused(value)
+    if isinstance(value, int) and not isinstance(value, bool):
         result = Decimal(value)
     elif isinstance(value, str):
         try:
@@ -194,9 +210,9 @@ def _structure_fraction(value: Any, _: Any) -> Fraction:
     rule = 'an exact number as a string: "1/2", "100" or "0.5"'
     if isinstance(value, bool):
         raise _bad("expected a number, got a boolean", rule)
-    if isinstance(value, int | Decimal):
-        if isinstance(value, Decimal) and not value.is_finite():
-            raise _bad(f"{value} is not finite", rule)
+    if isinstance(value, Decimal):
+        raise _float_refused(value)
+    if isinstance(value, int):
         return _bounded_fraction(Fraction(value), value, rule)
     if isinstance(value, str) and _FRACTION_TEXT.fullmatch(value):
         try:
@@ -238,7 +254,9 @@ def _structure_money(value: Any, _: Any) -> Money:
         amount, currency = value["amount"], value["currency"]
         if not isinstance(currency, str):
             raise _bad(f"currency must be a string, got {_type_name(currency)}", _MONEY_RULE)
-        if isinstance(amount, int | Decimal) and not isinstance(amount, bool):
+        if isinstance(amount, Decimal):
+            raise _float_refused(amount)
+        if isinstance(amount, int) and not isinstance(amount, bool):
             amount = str(amount)
     else:
         raise _bad(f"expected money, got {_type_name(value)}", _MONEY_RULE)

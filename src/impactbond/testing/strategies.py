@@ -56,6 +56,7 @@ from impactbond.domain.payment import (
     PricePerUnit,
     SavingsSharePayment,
     TargetBonus,
+    unit_prices,
 )
 from impactbond.domain.terms import (
     DatedAmount,
@@ -69,7 +70,7 @@ from impactbond.domain.terms import (
     TopUp,
 )
 from impactbond.domain.trajectory import Spell, Trajectory
-from impactbond.money import MINOR_UNITS, Money, Rounding, RoundingStage
+from impactbond.money import MINOR_UNITS, Money, Rounding, RoundingStage, minor_unit_digits
 from impactbond.status import Status
 
 __all__ = [
@@ -523,13 +524,26 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
     rule_ids = [f"rule_{i}" for i in range(draw(st.integers(1, 5)))]
     cap_ids = [f"cap_{i}" for i in range(draw(st.integers(0, 3)))]
     term_start = draw(_dates(_EARLIEST, date(2030, 1, 1)))
-    referral_start = draw(_dates(_EARLIEST, date(2030, 1, 1)))
     cohorts: list[Any] = [draw(cohort_terms(c, outcome_ids, clause_ref)) for c in cohort_labels]
     cap_terms: list[Any] = [
         draw(caps(c, rule_ids, cohort_labels, cur, clause_ref)) for c in cap_ids
     ]
     texts: list[Any] = [draw(clauses(c)) for c in clause_ids]
-    term_end = term_start + timedelta(days=draw(st.integers(1, 3000)))
+    span = draw(st.integers(1, 3000))
+    term_end = term_start + timedelta(days=span)
+    # The referral window lies inside the term.
+    referral_start = term_start + timedelta(days=draw(st.integers(0, span)))
+    referral_end = referral_start + timedelta(
+        days=draw(st.integers(0, (term_end - referral_start).days))
+    )
+    rules = [draw(payment_rules(r, outcome_ids, cohort_labels, cur, clause_ref)) for r in rule_ids]
+    # Unit prices finer than the currency's minor unit need the contract to say so.
+    digits = minor_unit_digits(cur)
+    finer = any(
+        -int(amount.amount.normalize().as_tuple().exponent) > digits
+        for rule in rules
+        for _, amount in unit_prices(rule)
+    )
     log: Any = draw(change_logs(clause_ids))
     return Contract(
         id=draw(names),
@@ -541,12 +555,10 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
         term_start=term_start,
         term_end=term_end,
         referral_start=referral_start,
-        referral_end=referral_start + timedelta(days=draw(st.integers(0, 2000))),
+        referral_end=referral_end,
         cohorts=cohorts,
         outcomes=[draw(outcomes(o, clause_ref)) for o in outcome_ids],
-        payment_rules=[
-            draw(payment_rules(r, outcome_ids, cohort_labels, cur, clause_ref)) for r in rule_ids
-        ],
+        payment_rules=rules,
         caps=cap_terms,
         schedule=draw(schedules()),
         rounding=draw(st.sampled_from(list(Rounding))),
@@ -558,6 +570,7 @@ def contracts(draw: st.DrawFn, currency: str | None = None) -> Contract:
         version=log[-1].version if log else draw(st.sampled_from(["", "1", "2.1"])),
         effective_date=log[-1].effective if log else draw(st.none() | _dates()),
         amendments=log,
+        exact_unit_prices=finer or draw(st.booleans()),
     )
 
 
