@@ -476,7 +476,10 @@ def settle_partitioned(
         comparison=comparison,
     )
     group_blocks, figures = group_stage(contract, gctx)
-    achievements, retention = _figures(contract, scenarios, [s["groups"] for s in summaries])
+    people = gctx.people().reshape(len(scenarios), len(contract.cohorts))
+    achievements, retention = _figures(
+        contract, scenarios, [s["groups"] for s in summaries], people
+    )
     group_lines = assemble([], group_blocks)
     ex.add({})
     rounded = ex.run(
@@ -520,7 +523,7 @@ def settle_partitioned(
 
 
 def _figures(
-    contract: Contract, scenarios: I64, parts: list[dict[str, Any]]
+    contract: Contract, scenarios: I64, parts: list[dict[str, Any]], people: I64
 ) -> tuple[tuple[Achievement, ...], tuple[RetentionFigures, ...]]:
     """Achievement against targets and retention figures, from each part's group sums."""
     n_cohorts = len(contract.cohorts)
@@ -541,13 +544,17 @@ def _figures(
             if terms.target_outcome is None or terms.target_outcome not in quantity:
                 continue
             den, q = quantity[terms.target_outcome]
+            target = terms.target
+            if terms.target_share is not None:
+                target = terms.target_share * int(people[si, ci])
             achievements.append(
                 Achievement(
                     terms.label,
                     terms.target_outcome,
                     Fraction(int(q[si, ci]), den),
-                    terms.target,
+                    target,
                     s,
+                    terms.target_share,
                 )
             )
     retention = []

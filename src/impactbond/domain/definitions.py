@@ -365,6 +365,23 @@ def definitions(contract: Contract) -> tuple[Definition, ...]:
                 f'Efter punkt {o.clause or o.id} tæller en hændelse "{o.event}" på den dag, den er '
                 "registreret, inden for måleperioden.",
             )
+    shares = any(t.target_share is not None for t in c.cohorts) or any(
+        getattr(r, "target_share", None) is not None for r in c.payment_rules
+    )
+    if shares:
+        add(
+            "target_share",
+            "Target as a share of the cohort",
+            "Mål som andel af målgruppen",
+            "A target given as a share of a cohort is that share of the cohort's participants "
+            "settled at the evaluation date (enrolled in the referral period and not excluded), "
+            "counted in units of the outcome: a target of 1/2 for a cohort of 41 participants is "
+            "reached when the cohort's total reaches 20.5, that is 21 people with the outcome.",
+            "Et mål angivet som en andel af en målgruppe er den andel af målgruppens deltagere, "
+            "der er opgjort på opgørelsesdatoen (startet i visitationsperioden og ikke udelukket), "
+            "talt i resultatets enheder: et mål på 1/2 for en målgruppe på 41 deltagere er nået, "
+            "når målgruppens samlede resultat når 20,5, det vil sige 21 personer med resultatet.",
+        )
     n = c.schedule.invoice_months
     add(
         "invoice_period",

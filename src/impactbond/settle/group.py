@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar
 
@@ -28,7 +29,7 @@ from impactbond.domain.payment import (
     TargetBonus,
 )
 from impactbond.domain.terms import ComparisonGroup
-from impactbond.errors import SettlementError
+from impactbond.errors import InvalidContract, SettlementError
 from impactbond.money import Money, exact_bincount
 from impactbond.settle.clock import Observation
 from impactbond.settle.lines import LineBlock, price_fraction
@@ -36,9 +37,11 @@ from impactbond.settle.measure import Measured
 
 __all__ = [
     "GROUP_RULES",
+    "BonusFigures",
     "EffectFigures",
     "GroupContext",
     "SavingsFigures",
+    "effect_counts",
     "group_rule",
 ]
 
@@ -127,17 +130,22 @@ class GroupContext:
 
 @attrs.frozen
 class EffectFigures:
-    """The figures behind an effect payment of one cohort (in one scenario)."""
+    """The figures behind an effect payment of one cohort (in one scenario), paid or not."""
 
     rule: str
     scenario: int
     cohort: str
     measured_on: date
+    measure: str
+    """``"share"`` (people with the outcome) or ``"events_per_person"``."""
+    direction: str
     people: int
-    with_outcome: int
+    count: int | Fraction
+    """People with the outcome (share) or events (events per person) in the cohort."""
     treated_rate: Fraction
     comparison_rate: Fraction
     comparison_people: int | None
+    comparison_count: int | None
     comparison_source: str
     effect: Fraction
     gate: Fraction
@@ -145,43 +153,135 @@ class EffectFigures:
     pooled_effect: Fraction
     pooled_gate: Fraction | None
     passed_pooled_gate: bool
-    payment: Money
-    """The payment per cohort (or per participant with ``per_participant``); zero if not paid."""
+    events_avoided: Fraction
+    units: Fraction
+    """What the line pays for: 1 (per cohort), the people (per participant) or events avoided."""
+    unit_price: Money
+    per: str
+    """``"cohort"``, ``"participant"`` (a tier per participant) or ``"event"`` (per event avoided)."""
+    payment_minor: Fraction
+    """The exact payment of the cohort in minor units (before rounding and caps); zero if not paid."""
+    currency: str
 
     @property
     def paid(self) -> bool:
         """True if the cohort was paid."""
-        return (self.passed_gate or self.passed_pooled_gate) and self.payment.amount > 0
+        return (self.passed_gate or self.passed_pooled_gate) and self.payment_minor > 0
+
+    @property
+    def payment(self) -> Money:
+        """The cohort's payment before rounding and caps, to the minor unit (half up)."""
+        return Money.from_minor_units(
+            math.floor(self.payment_minor + Fraction(1, 2)), self.currency
+        )
 
     def words(self) -> str:
         """Why this cohort was paid or not, in one sentence."""
         pct = _pct
-        verb = "reduction" if self.effect >= 0 else "change"
-        head = (
-            f"{self.cohort}: {verb} {pct(self.effect)} (treated {pct(self.treated_rate)} of "
-            f"{self.people}, comparison {pct(self.comparison_rate)})"
-        )
+        verb = self.direction if self.effect >= 0 else "change"
+        if self.measure == "share":
+            rates = (
+                f"treated {pct(self.treated_rate)} of {self.people}, "
+                f"comparison {pct(self.comparison_rate)}"
+            )
+        else:
+            rates = (
+                f"treated {_per_100(self.treated_rate)} events per 100 of {self.people}, "
+                f"comparison {_per_100(self.comparison_rate)} per 100"
+            )
+        head = f"{self.cohort}: {verb} {pct(self.effect)} ({rates})"
+        pooled_verb = f"pooled {self.direction}"
         if self.passed_gate:
             tail = f"at or above its {pct(self.gate)} gate"
         elif self.passed_pooled_gate:
             tail = (
-                f"below its {pct(self.gate)} gate; pooled {pct(self.pooled_effect)}, at or above "
-                f"{pct(self.pooled_gate or Fraction(0))}"
+                f"below its {pct(self.gate)} gate; {pooled_verb} {pct(self.pooled_effect)}, "
+                f"at or above {pct(self.pooled_gate or Fraction(0))}"
             )
         else:
             pooled = (
-                f"; pooled {pct(self.pooled_effect)}, below {pct(self.pooled_gate)}"
+                f"; {pooled_verb} {pct(self.pooled_effect)}, below {pct(self.pooled_gate)}"
                 if self.pooled_gate is not None
                 else ""
             )
             tail = f"below its {pct(self.gate)} gate{pooled}"
-        money = f": {self.payment}" if self.paid else ": no payment"
-        return f"{head}, {tail}{money}"
+        if not self.paid:
+            return f"{head}, {tail}: no payment"
+        if self.per == "event":
+            what = "events avoided" if self.direction == "reduction" else "events gained"
+            how = f"{_num(self.units)} {what} x {self.unit_price} = {self.payment}"
+        elif self.per == "participant":
+            how = f"{_num(self.units)} participants x {self.unit_price} = {self.payment}"
+        else:
+            how = f"{self.payment}"
+        return f"{head}, {tail}: {how}"
+
+
+def _num(q: Fraction) -> str:
+    if q.denominator == 1:
+        return f"{q.numerator:,}"
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    if d == 1:  # an exact decimal
+        exact = Decimal(q.numerator) / Decimal(q.denominator)
+        return f"{exact.normalize():,f}"
+    return f"{float(q):,.3f} (= {q.numerator}/{q.denominator})"
+
+
+def _per_100(q: Fraction) -> str:
+    value = q * 100
+    return f"{value.numerator}" if value.denominator == 1 else f"{float(value):.1f}"
 
 
 def _pct(q: Fraction) -> str:
     value = q * 100
     return f"{float(value):.1f}%" if value.denominator != 1 else f"{value.numerator}%"
+
+
+@attrs.frozen
+class BonusFigures:
+    """The figures behind a target bonus of one cohort (in one scenario), reached or not."""
+
+    rule: str
+    scenario: int
+    cohort: str
+    outcome: str
+    people: int
+    """The cohort's settled participants."""
+    quantity: Fraction
+    """The cohort's total of the outcome earned by the data cut-off."""
+    target: Fraction
+    """The target in units of the outcome (``target_share`` x ``people`` for a share)."""
+    target_share: Fraction | None
+    reached_on: date | None
+    bonus: Money
+
+    @property
+    def paid(self) -> bool:
+        """True if the target was reached (the bonus is earned on ``reached_on``)."""
+        return self.reached_on is not None
+
+    def words(self) -> str:
+        """Whether the cohort reached its target, in one sentence.
+
+        >>> BonusFigures("b", 0, "a", "housed", 41, Fraction(20), Fraction(41, 2), Fraction(1, 2),
+        ...              None, Money(10000, "GBP")).words()
+        'a: 20 housed of a target of 20.5 (1/2 of 41 settled participants): not reached, no bonus'
+        """
+        share = (
+            f" ({self.target_share} of {self.people} settled participants)"
+            if self.target_share is not None
+            else ""
+        )
+        head = (
+            f"{self.cohort}: {_num(self.quantity)} {self.outcome} of a target of "
+            f"{_num(self.target)}{share}"
+        )
+        if self.reached_on is None:
+            return f"{head}: not reached, no bonus"
+        return f"{head}: reached on {self.reached_on.isoformat()}, bonus {self.bonus}"
 
 
 @attrs.frozen
@@ -233,14 +333,18 @@ def _target_bonus(rule: TargetBonus, index: int, g: GroupContext) -> tuple[LineB
     scen = g.scenario_index[items.row[mine]]
     keys = scen * n_days + (items.earned_on[mine] - lo)
     n_scen = len(g.scenarios)
+    people = g.people().reshape(n_scen, g.n_cohorts)[:, ci]
     # Running totals are whole numerators: reaching the target is reaching its ceiling.
-    target = math.ceil(rule.target * m.den)
+    targets = [rule.target_for(int(people[s])) for s in range(n_scen)]
+    threshold = np.array([math.ceil(t * m.den) for t in targets], dtype=np.int64)
+    # A cohort with nobody settled has no share to reach.
+    live = people > 0
     groups: list[int] = []
     days: list[int] = []
     if n_scen * n_days <= 2**25:
         per_day = exact_bincount(keys, items.num[mine], n_scen * n_days).reshape(n_scen, n_days)
         running = np.cumsum(per_day, axis=1)
-        reached = running >= target
+        reached = (running >= threshold[:, None]) & live[:, None]
         hit = np.flatnonzero(reached.any(axis=1))
         for s in hit.tolist():
             groups.append(s * g.n_cohorts + ci)
@@ -254,7 +358,7 @@ def _target_bonus(rule: TargetBonus, index: int, g: GroupContext) -> tuple[LineB
         running = np.cumsum(v) - np.repeat(
             np.r_[0, np.cumsum(v)[:-1]][first], np.diff(np.r_[first, len(v)])
         )
-        done = running >= target
+        done = (running >= threshold[s_of]) & live[s_of]
         seen: set[int] = set()
         for pos in np.flatnonzero(done).tolist():
             s = int(s_of[pos])
@@ -270,12 +374,37 @@ def _target_bonus(rule: TargetBonus, index: int, g: GroupContext) -> tuple[LineB
         outcome=g.outcome_index(rule.outcome),
         price=bonus,
     )
-    return block, []
+    totals = exact_bincount(scen, items.num[mine], n_scen)
+    reached_day = dict(zip((gi // g.n_cohorts for gi in groups), days, strict=True))
+    figures = [
+        BonusFigures(
+            rule=rule.id,
+            scenario=int(scenario),
+            cohort=rule.cohort,
+            outcome=rule.outcome,
+            people=int(people[si]),
+            quantity=Fraction(int(totals[si]), m.den),
+            target=targets[si],
+            target_share=rule.target_share,
+            reached_on=date.fromordinal(reached_day[si]) if si in reached_day else None,
+            bonus=rule.bonus,
+        )
+        for si, scenario in enumerate(g.scenarios.tolist())
+    ]
+    return block, figures
 
 
 def _comparison(
     rule: EffectTierPayment, labels: list[str], given: Any
 ) -> dict[str, ComparisonGroup]:
+    def from_tuple(item: Any) -> ComparisonGroup:
+        if isinstance(item, ComparisonGroup):
+            return item
+        people, count = item
+        if rule.measure == "events_per_person":
+            return ComparisonGroup.from_events(people=people, events=count)
+        return ComparisonGroup.from_counts(people=people, with_outcome=count)
+
     if given is not None:
         if isinstance(given, Mapping):
             out = {}
@@ -287,127 +416,136 @@ def _comparison(
                         clause=rule.clause or None,
                         rule="a comparison names a group for every cohort the rule measures",
                     )
-                item = given[label]
-                out[label] = (
-                    item
-                    if isinstance(item, ComparisonGroup)
-                    else ComparisonGroup.from_counts(people=item[0], with_outcome=item[1])
-                )
+                out[label] = from_tuple(given[label])
             return out
-        group = ComparisonGroup.from_settlement(given, rule.outcome, "comparison panel")
+        group = ComparisonGroup.from_settlement(
+            given, rule.outcome, "comparison panel", measure=rule.measure
+        )
         return dict.fromkeys(labels, group)
-    if rule.comparison_rate is None:
+    own = rule.comparison_group()
+    if own is None:
         raise SettlementError(
             f"rule {rule.id} has no comparison rate and settle() was given no comparison",
             field="comparison",
             clause=rule.clause or None,
             rule="an effect is measured against a published rate or a comparison panel",
         )
-    group = ComparisonGroup(rule.comparison_rate, rule.comparison_people, rule.comparison_source)
-    return dict.fromkeys(labels, group)
+    return dict.fromkeys(labels, own)
 
 
-def _relative(rule: EffectTierPayment, treated: Fraction, comparison: Fraction) -> Fraction:
-    if comparison == 0:
-        raise SettlementError(
-            "a comparison rate of zero gives no relative effect",
-            field="comparison",
-            clause=rule.clause or None,
-            rule="a relative effect needs a comparison rate above zero",
-        )
-    ratio = treated / comparison
-    return 1 - ratio if rule.direction == "reduction" else ratio - 1
+def effect_counts(rule: EffectTierPayment, g: GroupContext, day: int) -> tuple[I64, I64, int]:
+    """Per (scenario, cohort) group: settled people and the count the rule measures by ``day``.
+
+    The count is people with any of the outcome (measure ``share``) or the
+    numerators of its quantity (``events_per_person``; over the returned
+    denominator).
+    """
+    m = g.measured[rule.outcome]
+    items = m.items
+    upto = items.earned_on <= day
+    rows = items.row[upto].astype(np.int64)
+    if rule.measure == "share":
+        had = np.zeros(len(g.cohort), dtype=bool)
+        had[rows] = True
+        hit = np.arange(len(g.cohort))[had]
+        count = np.bincount(g.group_of_rows(hit), minlength=g.n_groups).astype(np.int64)
+        den = 1
+    else:
+        count = exact_bincount(g.group_of_rows(rows), items.num[upto], g.n_groups)
+        den = m.den
+    return g.people(), count, den
 
 
 @group_rule(EffectTierPayment)
 def _effect_tiers(
     rule: EffectTierPayment, index: int, g: GroupContext
 ) -> tuple[LineBlock, list[Any]]:
-    """Per cohort: the share of people with the outcome by ``measured_on``, against the comparison."""
+    """Per cohort: its share with the outcome (or events per person) by ``measured_on``,
+    against the comparison, through the rule's gates to its tier or price per event avoided."""
+    from impactbond.settle.lines import concat
+
     assert rule.measured_on is not None
     day = rule.measured_on.toordinal()
     if not g.obs.earned(np.array([day]))[0]:
-        return g.group_lines(
-            index, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), price=Fraction(0)
-        ), []
-    m = g.measured[rule.outcome]
-    items = m.items
-    upto = items.earned_on <= day
-    had = np.zeros(len(g.cohort), dtype=bool)
-    had[items.row[upto]] = True
+        return concat([]), []
+    people, count, den = effect_counts(rule, g, day)
     labels = [c.label for c in g.contract.cohorts]
-    people = g.people()
-    rows = np.arange(len(g.cohort))
-    with_outcome = np.bincount(g.group_of_rows(rows[had]), minlength=g.n_groups)
     mine = [ci for ci, label in enumerate(labels) if rule.applies_to(label)]
-    table = rule.table
-    currency = table.currency
-    groups, prices, quantities = [], [], []
+    parts = []
     figures: list[EffectFigures] = []
     for si, scenario in enumerate(g.scenarios.tolist()):
         present = [ci for ci in mine if people[si * g.n_cohorts + ci] > 0]
         if not present:
             continue
         comparisons = _comparison(rule, [labels[ci] for ci in present], g.comparison)
-        rates = []
-        pooled_t = pooled_c = Fraction(0)
-        total = 0
-        for ci in present:
+        treated = {
+            labels[ci]: (
+                int(people[si * g.n_cohorts + ci]),
+                _count(int(count[si * g.n_cohorts + ci]), den),
+            )
+            for ci in present
+        }
+        try:
+            decisions = rule.evaluate(treated, comparisons)
+        except InvalidContract as err:
+            raise SettlementError(
+                err.message, field=err.field, clause=err.clause, rule=err.rule
+            ) from None
+        for ci, d in zip(present, decisions, strict=True):
             gi = si * g.n_cohorts + ci
-            n_people = int(people[gi])
-            treated = Fraction(int(with_outcome[gi]), n_people)
-            comp = comparisons[labels[ci]]
-            rates.append((ci, gi, n_people, treated, comp))
-            pooled_t += n_people * treated
-            pooled_c += n_people * comp.rate
-            total += n_people
-        pooled = _relative(rule, pooled_t / total, pooled_c / total)
-        pooled_ok = rule.pooled_gate is not None and pooled >= rule.pooled_gate
-        for ci, gi, n_people, treated, comp in rates:
-            effect = _relative(rule, treated, comp.rate)
-            ok = effect >= rule.gate or pooled_ok
-            pay = table.payment_for(effect) if ok else Money.zero(currency)
             figures.append(
                 EffectFigures(
                     rule=rule.id,
                     scenario=int(scenario),
-                    cohort=labels[ci],
+                    cohort=d.cohort,
                     measured_on=rule.measured_on,
-                    people=n_people,
-                    with_outcome=int(with_outcome[gi]),
-                    treated_rate=treated,
-                    comparison_rate=comp.rate,
-                    comparison_people=comp.people,
-                    comparison_source=comp.source,
-                    effect=effect,
+                    measure=rule.measure,
+                    direction=rule.direction,
+                    people=d.people,
+                    count=d.count,
+                    treated_rate=d.treated_rate,
+                    comparison_rate=d.comparison.rate,
+                    comparison_people=d.comparison.people,
+                    comparison_count=d.comparison.count,
+                    comparison_source=d.comparison.source,
+                    effect=d.effect,
                     gate=rule.gate,
-                    passed_gate=effect >= rule.gate,
-                    pooled_effect=pooled,
+                    passed_gate=d.passed_gate,
+                    pooled_effect=d.pooled_effect,
                     pooled_gate=rule.pooled_gate,
-                    passed_pooled_gate=pooled_ok,
-                    payment=pay,
+                    passed_pooled_gate=d.passed_pooled_gate,
+                    events_avoided=d.events_avoided,
+                    units=d.units,
+                    unit_price=d.unit_price,
+                    per="event"
+                    if rule.price_per_event_avoided is not None
+                    else ("participant" if rule.per_participant else "cohort"),
+                    payment_minor=d.amount_minor if d.paid else Fraction(0),
+                    currency=g.contract.currency,
                 )
             )
-            if pay.amount > 0:
-                groups.append(gi)
-                prices.append(
-                    price_fraction(pay, field="tiers", clause=rule.clause, rule_id=rule.id)
+            if not d.paid:
+                continue
+            units = d.units
+            parts.append(
+                g.group_lines(
+                    index,
+                    np.array([gi], dtype=np.int64),
+                    np.array([day], dtype=np.int64),
+                    outcome=g.outcome_index(rule.outcome),
+                    quantity_num=units.numerator,
+                    quantity_den=units.denominator,
+                    price=price_fraction(
+                        d.unit_price, field="tiers", clause=rule.clause, rule_id=rule.id
+                    ),
                 )
-                quantities.append(n_people if rule.per_participant else 1)
-    block_parts = [
-        g.group_lines(
-            index,
-            np.array([gi], dtype=np.int64),
-            np.array([day], dtype=np.int64),
-            outcome=g.outcome_index(rule.outcome),
-            quantity_num=q,
-            price=p,
-        )
-        for gi, p, q in zip(groups, prices, quantities, strict=True)
-    ]
-    from impactbond.settle.lines import concat
+            )
+    return concat(parts), figures
 
-    return concat(block_parts), figures
+
+def _count(num: int, den: int) -> int | Fraction:
+    q = Fraction(num, den)
+    return q.numerator if q.denominator == 1 else q
 
 
 @group_rule(SavingsSharePayment)

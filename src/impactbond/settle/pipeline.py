@@ -109,7 +109,14 @@ def _achievements(
             m = measured[terms.target_outcome]
             mine = (cohort == ci) & (scenario == s)
             q = Fraction(int(m.totals[mine].sum()), m.den)
-            out.append(Achievement(terms.label, terms.target_outcome, q, terms.target, int(s)))
+            target = terms.target
+            if terms.target_share is not None:
+                target = terms.target_share * int(mine.sum())
+            out.append(
+                Achievement(
+                    terms.label, terms.target_outcome, q, target, int(s), terms.target_share
+                )
+            )
     return tuple(out)
 
 

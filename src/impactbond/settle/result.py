@@ -58,6 +58,9 @@ class Achievement:
     quantity: Fraction
     target: Fraction | None
     scenario: int = 0
+    target_share: Fraction | None = None
+    """The cohort's target as a share of its settled participants (``target`` is then that
+    share of them)."""
 
     @property
     def ratio(self) -> Fraction | None:

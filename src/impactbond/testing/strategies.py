@@ -253,6 +253,15 @@ def payment_rules(
             target=_fractions(Fraction(1, 1000), 1000),
             bonus=money(currency, max_amount=1_000_000),
         ),
+        st.builds(
+            TargetBonus,
+            st.just(rule_id),
+            clause=clauses_,
+            outcome=st.sampled_from(outcome_ids),
+            cohort=st.sampled_from(cohort_labels),
+            target_share=_fractions(Fraction(1, 1000), 1),
+            bonus=money(currency, max_amount=1_000_000),
+        ),
     )
 
 
