@@ -159,6 +159,11 @@ def statement(s: Settlement) -> str:
     out.append(
         f"Participants: {s.participants_in} in, {s.n_settled} settled, {len(s.exclusions)} excluded"
     )
+    if s.role == "comparison":
+        out.append(
+            "A comparison group, measured under the contract's outcome definitions: "
+            "nothing is paid."
+        )
     if s.achievements:
         out += ["", "Achievement against target", "-" * 26]
         out.append(f"  {'cohort':<16}{'outcome':<22}{'quantity':>12}{'target':>9}{'ratio':>9}")

@@ -14,7 +14,7 @@ import pytest
 
 import impactbond as ib
 from impactbond.domain.definitions import definitions
-from impactbond.errors import ContractFileError, InvalidContract
+from impactbond.errors import ContractFileError, InvalidContract, SettlementError
 from impactbond.io.contract_file import dumps_contract, loads_contract
 from impactbond.render import render_markdown
 
@@ -351,7 +351,10 @@ comparison_rate = "1/2"
 gate = "9/100"
 pooled_gate = "6/100"
 measured_on = 2022-06-30
-tiers = [{ from_effect = "0", to_effect = "1/10", payment = "1000.00 GBP" }, { from_effect = "1/10", payment = "50000.00 GBP" }]
+tiers = [
+    { from_effect = "0", to_effect = "1/10", payment = "1000.00 GBP" },
+    { from_effect = "1/10", payment = "50000.00 GBP" },
+]
 """
 
 
@@ -400,3 +403,67 @@ def test_a_paid_decision_shows_the_arithmetic() -> None:
     bonus = next(f for f in s.figures if f.rule == "half_housed")
     # nobody housed in a: 0 of 1/2 x 100 = 50
     assert (bonus.quantity, bonus.target, bonus.reached_on) == (0, 50, None)
+
+
+# -- 2. comparison groups settled under the same outcome definitions ------------------
+
+
+def test_a_comparison_group_settles_under_the_same_contract_and_pays_nothing() -> None:
+    c = contract(PER_EVENT.replace("comparison_events = 150\ncomparison_people = 100\n", ""))
+    # The rule has no comparison of its own: a treatment settlement without one is refused.
+    ps, ts, ev = frequency_cohorts()
+    with pytest.raises(SettlementError) as err:
+        ib.settle(c, ps, ts, as_of=AS_OF, events=ev)
+    assert err.value.clause == "6"
+    # The comparison group: a 150 events among 100 (50 with 2, 50 with 1), b 160 among 100
+    # (60 with 2, 40 with 1); 10 more in a without any event.
+    cps, cts, cev = merge(
+        people("a", 110, events={"reconviction": [2] * 50 + [1] * 50}, start=5000),
+        people("b", 100, events={"reconviction": [2] * 60 + [1] * 40}, start=5000),
+    )
+    comparison = ib.settle(c, cps, cts, as_of=AS_OF, events=cev, role="comparison")
+    assert comparison.role == "comparison"
+    assert len(comparison.lines) == 0 and comparison.total == ib.Money(0, GBP)
+    fa, fb = comparison.figures
+    assert (fa.cohort, fa.people, fa.with_outcome, fa.events) == ("a", 110, 100, 150)
+    assert (fa.share, fa.events_per_person) == (F(100, 110), F(150, 110))
+    assert (fb.cohort, fb.people, fb.with_outcome, fb.events) == ("b", 100, 100, 160)
+    assert "a: comparison group of 110, 100 with reconvicted (90.9%), 150 events" in (
+        comparison.statement()
+    )
+    s = ib.settle(c, ps, ts, as_of=AS_OF, events=ev, comparison=comparison)
+    # a: 1.29 against 150/110 = 15/11: reduction 1 - 1.29 x 11/15 = 1 - 14.19/15 = 0.054 < 10 %.
+    # b: 1.41 against 1.6: 1 - 1.41/1.6 = 0.11875 >= 10 %: (1.6 - 1.41) x 100 = 19 events
+    #    x GBP 2,000 = GBP 38,000.  Pooled: 270/200 = 1.35 against (100 x 15/11 + 100 x 1.6)/200
+    #    = 163/110: 1 - 1.35 x 110/163 = 1 - 148.5/163 = 14.5/163 = 8.9 % >= 7.5 %, so a is paid
+    #    too: (15/11 - 1.29) x 100 = (1500 - 1419)/11 = 81/11 events x GBP 2,000 = 162,000/11
+    #    = GBP 14,727.2727..., half up per line: GBP 14,727.27.
+    ea, eb = s.figures
+    assert ea.comparison_rate == F(15, 11) and eb.comparison_rate == F(8, 5)
+    assert ea.events_avoided == F(81, 11) and eb.events_avoided == 19
+    assert s.by_cohort() == {"a": ib.Money("14727.27", GBP), "b": ib.Money(38_000, GBP)}
+
+
+def test_a_comparison_without_the_cohort_names_it() -> None:
+    c = contract(PER_EVENT.replace("comparison_events = 150\ncomparison_people = 100\n", ""))
+    cps, cts, cev = people("a", 10, events={"reconviction": [1] * 5}, start=5000)
+    comparison = ib.settle(c, cps, cts, as_of=AS_OF, events=cev, role="comparison")
+    ps, ts, ev = frequency_cohorts()
+    with pytest.raises(SettlementError) as err:
+        ib.settle(c, ps, ts, as_of=AS_OF, events=ev, comparison=comparison)
+    assert "'b'" in str(err.value) and err.value.field == "comparison"
+    with pytest.raises(SettlementError) as err:
+        ib.settle(c, ps, ts, as_of=AS_OF, events=ev, role="control")
+    assert err.value.field == "role"
+
+
+def test_a_comparison_group_of_a_share_rule_gives_the_share() -> None:
+    c = contract(GATES.replace('comparison_rate = "1/2"\n', ""))
+    cps, cts, cev = people("a", 10, events={"reconviction": [3] * 5}, start=5000)
+    comparison = ib.settle(c, cps, cts, as_of=AS_OF, events=cev, role="comparison")
+    ps, ts, ev = people("a", 10, events={"reconviction": [1] * 4})
+    s = ib.settle(c, ps, ts, as_of=AS_OF, events=ev, comparison=comparison)
+    # 5 of 10 (15 events, not counted) against 4 of 10: 1 - 0.4/0.5 = 20 % >= 9 %: top tier.
+    (f,) = s.figures
+    assert (f.comparison_rate, f.effect) == (F(1, 2), F(1, 5))
+    assert s.total == ib.Money(50_000, GBP)

@@ -38,9 +38,11 @@ from impactbond.settle.measure import Measured
 __all__ = [
     "GROUP_RULES",
     "BonusFigures",
+    "ComparisonFigures",
     "EffectFigures",
     "GroupContext",
     "SavingsFigures",
+    "comparison_figures",
     "effect_counts",
     "group_rule",
 ]
@@ -67,6 +69,8 @@ class GroupContext:
     """Per settled row: the index into ``scenarios``."""
     measured: Mapping[str, Measured]
     comparison: Any = None
+    role: str = "treatment"
+    """``"treatment"`` (price the rules) or ``"comparison"`` (measure only, pay nothing)."""
 
     @property
     def n_cohorts(self) -> int:
@@ -285,6 +289,72 @@ class BonusFigures:
 
 
 @attrs.frozen
+class ComparisonFigures:
+    """What a comparison group measured for one effect rule, per cohort (nothing is paid).
+
+    Settle a comparison group's register with the treatment's contract and
+    ``role="comparison"``; give that settlement to the treatment's settlement
+    as ``comparison=``, and each cohort is compared with its own figures.
+    """
+
+    rule: str
+    scenario: int
+    cohort: str
+    outcome: str
+    measured_on: date
+    measure: str
+    people: int
+    with_outcome: int
+    """People with at least one event of the outcome by ``measured_on``."""
+    events: int | Fraction
+    """The outcome's quantity by ``measured_on`` (events, for a recorded event)."""
+
+    @property
+    def share(self) -> Fraction:
+        """The share of people with the outcome."""
+        return Fraction(self.with_outcome, self.people)
+
+    @property
+    def events_per_person(self) -> Fraction:
+        """Events per person."""
+        return Fraction(self.events) / self.people
+
+    @property
+    def paid(self) -> bool:
+        """A comparison group is never paid."""
+        return False
+
+    def group(
+        self, source: str = "comparison group settled under the same outcomes"
+    ) -> ComparisonGroup:
+        """The comparison of the rule's ``measure``, from these counts."""
+        if self.measure == "events_per_person":
+            return ComparisonGroup(
+                self.events_per_person,
+                self.people,
+                source,
+                measure=self.measure,
+                count=int(self.events) if Fraction(self.events).denominator == 1 else None,
+            )
+        return ComparisonGroup.from_counts(
+            people=self.people, with_outcome=self.with_outcome, source=source
+        )
+
+    def words(self) -> str:
+        """The measured figures in one sentence.
+
+        >>> ComparisonFigures("e", 0, "a", "reconvicted", date(2014, 6, 30), "share", 1000,
+        ...                   600, 1550).words()
+        'a: comparison group of 1000, 600 with reconvicted (60%), 1,550 events (155 per 100): nothing paid'
+        """
+        return (
+            f"{self.cohort}: comparison group of {self.people}, {self.with_outcome} with "
+            f"{self.outcome} ({_pct(self.share)}), {_num(Fraction(self.events))} events "
+            f"({_per_100(self.events_per_person)} per 100): nothing paid"
+        )
+
+
+@attrs.frozen
 class SavingsFigures:
     """The figures behind a savings-share payment of one cohort."""
 
@@ -418,10 +488,7 @@ def _comparison(
                     )
                 out[label] = from_tuple(given[label])
             return out
-        group = ComparisonGroup.from_settlement(
-            given, rule.outcome, "comparison panel", measure=rule.measure
-        )
-        return dict.fromkeys(labels, group)
+        return _from_settlement(rule, labels, given)
     own = rule.comparison_group()
     if own is None:
         raise SettlementError(
@@ -431,6 +498,74 @@ def _comparison(
             rule="an effect is measured against a published rate or a comparison panel",
         )
     return dict.fromkeys(labels, own)
+
+
+def _from_settlement(
+    rule: EffectTierPayment, labels: list[str], given: Any
+) -> dict[str, ComparisonGroup]:
+    """Each cohort's comparison from a settlement of the comparison group, cohort by cohort.
+
+    A settlement with ``role="comparison"`` kept :class:`ComparisonFigures`; a
+    treatment settlement kept :class:`EffectFigures` with the same counts.
+    """
+    source = "comparison group settled under the same outcomes"
+    found: dict[str, ComparisonGroup] = {}
+    for f in getattr(given, "figures", ()):
+        if f.rule != rule.id or f.cohort not in labels or f.cohort in found:
+            continue
+        if isinstance(f, ComparisonFigures):
+            found[f.cohort] = attrs.evolve(f, measure=rule.measure).group(source)
+        elif isinstance(f, EffectFigures) and f.measure == rule.measure:
+            if rule.measure == "share":
+                found[f.cohort] = ComparisonGroup.from_counts(
+                    people=f.people, with_outcome=int(f.count), source=source
+                )
+            else:
+                found[f.cohort] = ComparisonGroup(
+                    f.treated_rate, f.people, source, measure=rule.measure
+                )
+    missing = [label for label in labels if label not in found]
+    if missing:
+        raise SettlementError(
+            f"the comparison settlement has no figures of rule {rule.id} for cohort "
+            f"{missing[0]!r} (settle the comparison group with the same contract, "
+            'role="comparison", and as_of on or after the measurement date)',
+            field="comparison",
+            clause=rule.clause or None,
+            rule="a comparison group is settled under the same outcomes, cohort by cohort",
+        )
+    return found
+
+
+def comparison_figures(rule: EffectTierPayment, g: GroupContext) -> list[ComparisonFigures]:
+    """A comparison group's figures for one effect rule: people, people with the outcome, events."""
+    assert rule.measured_on is not None
+    day = rule.measured_on.toordinal()
+    if not g.obs.earned(np.array([day]))[0]:
+        return []
+    people, with_outcome, _ = effect_counts(attrs.evolve(rule, measure="share"), g, day)
+    _, events, den = effect_counts(attrs.evolve(rule, measure="events_per_person"), g, day)
+    labels = [c.label for c in g.contract.cohorts]
+    out = []
+    for si, scenario in enumerate(g.scenarios.tolist()):
+        for ci, label in enumerate(labels):
+            gi = si * g.n_cohorts + ci
+            if not rule.applies_to(label) or people[gi] == 0:
+                continue
+            out.append(
+                ComparisonFigures(
+                    rule=rule.id,
+                    scenario=int(scenario),
+                    cohort=label,
+                    outcome=rule.outcome,
+                    measured_on=rule.measured_on,
+                    measure=rule.measure,
+                    people=int(people[gi]),
+                    with_outcome=int(with_outcome[gi]),
+                    events=_count(int(events[gi]), den),
+                )
+            )
+    return out
 
 
 def effect_counts(rule: EffectTierPayment, g: GroupContext, day: int) -> tuple[I64, I64, int]:
