@@ -79,6 +79,7 @@ from impactbond.domain.payment import (
     PricePerUnit,
     SavingsSharePayment,
     TargetBonus,
+    WeightedAchievementPayment,
 )
 from impactbond.domain.terms import Financing, Guarantee, GuaranteeCall
 from impactbond.errors import InvalidInput
@@ -335,6 +336,29 @@ def _effect_limit(rule: EffectTierPayment, money: Callable[[Money], str], each: 
     return f"{money(rule.tiers[-1].payment)}{each if rule.per_participant else ''}"
 
 
+def _achievement_words(rule: WeightedAchievementPayment) -> str:
+    metrics = "; ".join(
+        f"{m.outcome} at weight {_number(m.weight)} against "
+        + (
+            f"{_number(m.target)}"
+            if m.target is not None
+            else f"{_percent(m.target_share or Fraction(0))} of the cohort's settled participants"
+        )
+        + f", counted up to {_percent(m.max_achievement)}"
+        for m in rule.metrics
+    )
+    return (
+        f"{_money(rule.full_payment)} per cohort times the weighted achievement of its metrics "
+        f"(each the cohort's total by {_day(rule.measured_on)} over its target, capped): "
+        f"{metrics}"
+    )
+
+
+def _achievement_limit(rule: WeightedAchievementPayment, money: Callable[[Money], str]) -> str:
+    most = sum((m.weight * m.max_achievement for m in rule.metrics), Fraction(0))
+    return money(rule.full_payment * most)
+
+
 def _savings_words(contract: Contract, rule: SavingsSharePayment) -> str:
     parts = []
     if rule.tax_gain_per_person is not None:
@@ -388,6 +412,14 @@ def _rule_words(contract: Contract, rule: PaymentRule) -> tuple[str, ...]:
         return (rule.id, _effect_words(contract, rule), _cohorts_words(rule.cohorts), limit, clause)
     if isinstance(rule, SavingsSharePayment):
         return (rule.id, _savings_words(contract, rule), _cohorts_words(rule.cohorts), "-", clause)
+    if isinstance(rule, WeightedAchievementPayment):
+        return (
+            rule.id,
+            _achievement_words(rule),
+            _cohorts_words(rule.cohorts),
+            _achievement_limit(rule, _money),
+            clause,
+        )
     if isinstance(rule, FixedFee):
         paid = ", ".join(f"{_money(i.amount)} on {_day(i.on)}" for i in rule.instalments)
         return (
@@ -782,6 +814,24 @@ def _effect_words_da(contract: Contract, rule: EffectTierPayment) -> str:
     )
 
 
+def _achievement_words_da(rule: WeightedAchievementPayment) -> str:
+    metrics = "; ".join(
+        f"{m.outcome} med vægt {_number_da(m.weight)} over for "
+        + (
+            f"{_number_da(m.target)}"
+            if m.target is not None
+            else f"{_percent_da(m.target_share or Fraction(0))} af målgruppens opgjorte deltagere"
+        )
+        + f", talt op til {_percent_da(m.max_achievement)}"
+        for m in rule.metrics
+    )
+    return (
+        f"{_money_da(rule.full_payment)} pr. målgruppe gange den vægtede målopfyldelse af dens "
+        f"mål (hver målgruppens samlede resultat til og med {long_date_da(rule.measured_on)} "
+        f"over målet, med loft): {metrics}"
+    )
+
+
 def _savings_words_da(contract: Contract, rule: SavingsSharePayment) -> str:
     parts = []
     if rule.tax_gain_per_person is not None:
@@ -820,6 +870,8 @@ def _rule_price_da(contract: Contract, rule: PaymentRule) -> str:
         return _effect_words_da(contract, rule)
     if isinstance(rule, SavingsSharePayment):
         return _savings_words_da(contract, rule)
+    if isinstance(rule, WeightedAchievementPayment):
+        return _achievement_words_da(rule)
     if isinstance(rule, FixedFee):
         payee = {"provider": "leverandøren", "investor": "investoren"}.get(rule.payee, rule.payee)
         paid = ", ".join(
@@ -848,6 +900,8 @@ def _rule_words_da(contract: Contract, rule: PaymentRule) -> tuple[str, ...]:
         cohorts = _cohorts_da(rule.cohorts)
     elif isinstance(rule, SavingsSharePayment | ActivityFee):
         limit, cohorts = "-", _cohorts_da(rule.cohorts)
+    elif isinstance(rule, WeightedAchievementPayment):
+        limit, cohorts = _achievement_limit(rule, _money_da), _cohorts_da(rule.cohorts)
     else:
         limit, cohorts = "-", en[2]
     return (

@@ -49,6 +49,12 @@ kind = "recorded_event"
 id = "housed"
 event = "housed"
 clause = "3"
+
+[[outcomes]]
+kind = "recorded_event"
+id = "trained"
+event = "trained"
+clause = "4"
 """
 
 
@@ -467,3 +473,94 @@ def test_a_comparison_group_of_a_share_rule_gives_the_share() -> None:
     (f,) = s.figures
     assert (f.comparison_rate, f.effect) == (F(1, 2), F(1, 5))
     assert s.total == ib.Money(50_000, GBP)
+
+
+# -- 7. payment by achievement across weighted metrics --------------------------------
+
+WEIGHTED = """
+[[payment_rules]]
+kind = "weighted_achievement"
+id = "by_achievement"
+clause = "7"
+full_payment = "100000.00 GBP"
+measured_on = 2022-06-30
+metrics = [
+    { outcome = "housed", weight = "4/5", target = "80" },
+    { outcome = "trained", weight = "1/5", target_share = "1/5", max_achievement = "6/5" },
+]
+"""
+
+
+def test_weighted_achievement_pays_a_share_of_the_full_payment() -> None:
+    c = contract(WEIGHTED, '[[cohorts]]\nlabel = "a"\n')
+    ps, ts, ev = people("a", 100, events={"housed": [1] * 60, "trained": [1] * 30})
+    s = ib.settle(c, ps, ts, as_of=AS_OF, events=ev)
+    # housed 60 of 80 = 3/4, x 4/5 = 3/5; trained 30 of 1/5 x 100 = 20 is 3/2, capped at 6/5,
+    # x 1/5 = 6/25; share 15/25 + 6/25 = 21/25 of GBP 100,000 = GBP 84,000.
+    assert s.total == ib.Money(84_000, GBP)
+    (f,) = s.figures
+    assert f.share == F(21, 25)
+    assert [(m.achievement, m.counted) for m in f.metrics] == [
+        (F(3, 4), F(3, 4)),
+        (F(3, 2), F(6, 5)),
+    ]
+    assert (
+        "by_achievement: a: housed 60 of 80 (75%) x 4/5 + trained 30 of 20 (150%, counted 120%) "
+        "x 1/5 = 84% of GBP 100,000.00: GBP 84,000.00"
+    ) in s.statement()
+    assert "weighted achievement" in render_markdown(c)
+    assert "achievement" in [d.id for d in definitions(c)]
+
+
+def test_weighted_achievement_stays_exact_until_the_rounding() -> None:
+    rule = WEIGHTED.replace('"100000.00 GBP"', '"1000.00 GBP"').replace(
+        'target = "80"', 'target = "3"'
+    )
+    c = contract(rule, '[[cohorts]]\nlabel = "a"\n')
+    ps, ts, ev = people("a", 10, events={"housed": [1]})
+    s = ib.settle(c, ps, ts, as_of=AS_OF, events=ev)
+    # housed 1 of 3 x 4/5 = 4/15; nobody trained: 0.  4/15 x 100,000 pence = 26,666.67 pence,
+    # half up: GBP 266.67.
+    assert s.lines.quantity(0) == F(4, 15)
+    assert s.total == ib.Money("266.67", GBP)
+    before = ib.settle(c, ps, ts, as_of=date(2022, 6, 30), events=ev)
+    assert len(before.lines) == 0  # measured on 30 June: the data do not cover it yet
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        (
+            'weight = "1/5", target_share',
+            'weight = "1/10", target_share',
+            "payment_rules[0].metrics",
+        ),
+        ('weight = "4/5"', 'weight = "0"', "payment_rules[0].metrics[0].weight"),
+        (
+            'target = "80"',
+            'target = "80", target_share = "1/2"',
+            "payment_rules[0].metrics[0].target_share",
+        ),
+        ('target = "80"', 'target = "0"', "payment_rules[0].metrics[0].target"),
+        (
+            'max_achievement = "6/5"',
+            'max_achievement = "0"',
+            "payment_rules[0].metrics[1].max_achievement",
+        ),
+        ('outcome = "trained"', 'outcome = "housed"', "payment_rules[0].metrics[1].outcome"),
+        ('"100000.00 GBP"', '"-1.00 GBP"', "payment_rules[0].full_payment"),
+    ],
+)
+def test_hostile_weighted_achievements_name_the_clause_and_path(
+    old: str, new: str, field: str
+) -> None:
+    assert old in WEIGHTED
+    with pytest.raises(InvalidContract) as err:
+        contract(WEIGHTED.replace(old, new))
+    assert (err.value.field, err.value.clause) == (field, "7")
+
+
+def test_a_weighted_achievement_of_an_unknown_outcome_is_refused() -> None:
+    with pytest.raises(InvalidContract) as err:
+        contract(WEIGHTED.replace('outcome = "trained"', 'outcome = "employed"'))
+    assert err.value.clause == "7" and "employed" in str(err.value)

@@ -382,6 +382,20 @@ def definitions(contract: Contract) -> tuple[Definition, ...]:
             "talt i resultatets enheder: et mål på 1/2 for en målgruppe på 41 deltagere er nået, "
             "når målgruppens samlede resultat når 20,5, det vil sige 21 personer med resultatet.",
         )
+    if any(getattr(r, "kind", "") == "weighted_achievement" for r in c.payment_rules):
+        add(
+            "achievement",
+            "Achievement of a metric",
+            "Målopfyldelse",
+            "A metric's achievement is the cohort's total of its outcome earned up to and "
+            "including the measurement date, divided by the metric's target, exactly; it counts "
+            "at most up to the metric's highest achievement. The share paid is the sum of each "
+            "metric's weight times its counted achievement; the weights add up to 1.",
+            "Et måls opfyldelse er målgruppens samlede resultat optjent til og med måledatoen "
+            "divideret med målets mål, eksakt; den tæller højst op til målets højeste "
+            "opfyldelse. Den udbetalte andel er summen af hvert måls vægt gange dets talte "
+            "opfyldelse; vægtene summerer til 1.",
+        )
     n = c.schedule.invoice_months
     add(
         "invoice_period",

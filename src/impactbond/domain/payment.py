@@ -43,6 +43,7 @@ from impactbond.money import Money
 
 __all__ = [
     "PAYMENT_RULE_KINDS",
+    "AchievementMetric",
     "ActivityFee",
     "BenefitSaving",
     "Cap",
@@ -56,6 +57,7 @@ __all__ = [
     "RuleReferences",
     "SavingsSharePayment",
     "TargetBonus",
+    "WeightedAchievementPayment",
     "references",
 ]
 
@@ -576,6 +578,127 @@ class SavingsSharePayment:
 
 
 @attrs.frozen
+class AchievementMetric:
+    """One metric of a :class:`WeightedAchievementPayment`: an outcome against its target.
+
+    ``target`` (units of ``outcome``) or ``target_share`` (a share of the
+    cohort's settled participants), exactly one; ``weight`` its weight in the
+    payment; ``max_achievement`` the highest achievement counted (1: no
+    credit above the target; 6/5: up to 120 %).
+    """
+
+    outcome: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
+    weight: Fraction = attrs.field(converter=exact_fraction)
+    target: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
+    target_share: Fraction | None = attrs.field(default=None, converter=optional_exact_fraction)
+    max_achievement: Fraction = attrs.field(default=Fraction(1), converter=exact_fraction)
+
+    def target_for(self, people: int) -> Fraction:
+        """The target in units of the outcome, for a cohort of ``people`` settled participants."""
+        return target_in_units(self.target, self.target_share, people)
+
+    def achievement(self, quantity: Fraction, people: int) -> Fraction:
+        """``quantity / target``, capped at ``max_achievement``, exactly."""
+        return min(Fraction(quantity) / self.target_for(people), self.max_achievement)
+
+
+def _metrics(value: Iterable[Any]) -> tuple[AchievementMetric, ...]:
+    return tuple(m if isinstance(m, AchievementMetric) else AchievementMetric(**m) for m in value)
+
+
+@attrs.frozen
+class WeightedAchievementPayment:
+    """Pay a share of an amount by the achievement of weighted metrics against their targets.
+
+    On ``measured_on`` each cohort of the rule is paid ``full_payment`` x
+    the sum over ``metrics`` of ``weight x min(quantity / target,
+    max_achievement)``, where ``quantity`` is the cohort's total of the
+    metric's outcome earned by that day: one cohort-level line, exact until
+    the contract's rounding.  The weights add up to 1, so ``full_payment``
+    is what a cohort is paid when every metric meets its target exactly
+    (more, up to the caps, when metrics may count above 100 %).
+
+    >>> rule = WeightedAchievementPayment("pbr", clause="7", full_payment=Money(100000, "GBP"),
+    ...     measured_on=date(2024, 3, 31), metrics=[
+    ...         AchievementMetric("jobs", Fraction(4, 5), target=Fraction(80)),
+    ...         AchievementMetric("training", Fraction(1, 5), target=Fraction(20),
+    ...                           max_achievement=Fraction(6, 5))])
+    >>> rule.share({"jobs": Fraction(60), "training": Fraction(30)}, people=100)
+    Fraction(21, 25)
+    """
+
+    id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
+    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
+    full_payment: Money = attrs.field(validator=_non_negative_money, kw_only=True)
+    metrics: tuple[AchievementMetric, ...] = attrs.field(converter=_metrics, kw_only=True)
+    measured_on: date = attrs.field(validator=v.instance_of(date), kw_only=True)
+    cohorts: tuple[str, ...] = attrs.field(factory=tuple, converter=_tuple_of_str, kw_only=True)
+    kind: str = attrs.field(default="weighted_achievement", init=False)
+
+    def __attrs_post_init__(self) -> None:
+        clause = self.clause or None
+        if not self.metrics:
+            raise InvalidContract(
+                "a weighted achievement payment has at least one metric",
+                field="metrics",
+                clause=clause,
+                rule="a payment by achievement names its metrics",
+            )
+        outcomes = [m.outcome for m in self.metrics]
+        for i, m in enumerate(self.metrics):
+            where = f"metrics[{i}]"
+            if not 0 < m.weight <= 1:
+                raise InvalidContract(
+                    f"metric {m.outcome} has weight {m.weight}, outside (0, 1]",
+                    field=f"{where}.weight",
+                    clause=clause,
+                    rule="a metric's weight lies above 0 and at most 1",
+                )
+            try:
+                check_target(m.target, m.target_share, self.clause)
+            except InvalidContract as err:
+                raise InvalidContract(
+                    f"metric {m.outcome}: {err.message}",
+                    field=f"{where}.{err.field}",
+                    clause=clause,
+                    rule=err.rule,
+                ) from None
+            if m.max_achievement <= 0:
+                raise InvalidContract(
+                    f"metric {m.outcome} has max_achievement {m.max_achievement}",
+                    field=f"{where}.max_achievement",
+                    clause=clause,
+                    rule="the highest achievement counted is above zero",
+                )
+            if m.outcome in outcomes[:i]:
+                raise InvalidContract(
+                    f"outcome {m.outcome} is measured by two metrics",
+                    field=f"{where}.outcome",
+                    clause=clause,
+                    rule="each metric measures its own outcome",
+                )
+        total = sum((m.weight for m in self.metrics), Fraction(0))
+        if total != 1:
+            raise InvalidContract(
+                f"the weights add up to {total}, not 1",
+                field="metrics",
+                clause=clause,
+                rule="the weights of the metrics add up to 1",
+            )
+
+    def applies_to(self, cohort: str) -> bool:
+        """True if the rule pays for ``cohort``."""
+        return not self.cohorts or cohort in self.cohorts
+
+    def share(self, quantities: Mapping[str, Fraction], people: int) -> Fraction:
+        """The share of ``full_payment`` earned: the weighted sum of the capped achievements."""
+        return sum(
+            (m.weight * m.achievement(quantities[m.outcome], people) for m in self.metrics),
+            Fraction(0),
+        )
+
+
+@attrs.frozen
 class FixedFee:
     """Fixed amounts paid on dates whatever the results (family 4).
 
@@ -637,7 +760,13 @@ class ActivityFee:
 
 
 PaymentRule = (
-    PricePerUnit | TargetBonus | EffectTierPayment | SavingsSharePayment | FixedFee | ActivityFee
+    PricePerUnit
+    | TargetBonus
+    | EffectTierPayment
+    | SavingsSharePayment
+    | WeightedAchievementPayment
+    | FixedFee
+    | ActivityFee
 )
 """Any payment rule (a tagged union in contract files, tag ``kind``)."""
 
@@ -646,6 +775,7 @@ PAYMENT_RULE_KINDS: dict[str, type[Any]] = {
     "target_bonus": TargetBonus,
     "effect_tiers": EffectTierPayment,
     "savings_share": SavingsSharePayment,
+    "weighted_achievement": WeightedAchievementPayment,
     "fixed_fee": FixedFee,
     "activity_fee": ActivityFee,
 }
@@ -677,6 +807,9 @@ def references(rule: PaymentRule) -> RuleReferences:
         return RuleReferences((rule.outcome,), rule.cohorts, prices)
     if isinstance(rule, SavingsSharePayment):
         return RuleReferences((), rule.cohorts, tuple(rule.amounts()))
+    if isinstance(rule, WeightedAchievementPayment):
+        outcomes = tuple(m.outcome for m in rule.metrics)
+        return RuleReferences(outcomes, rule.cohorts, (rule.full_payment,))
     if isinstance(rule, FixedFee):
         cohorts = () if rule.cohort is None else (rule.cohort,)
         return RuleReferences((), cohorts, tuple(i.amount for i in rule.instalments))

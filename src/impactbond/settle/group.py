@@ -27,6 +27,7 @@ from impactbond.domain.payment import (
     FixedFee,
     SavingsSharePayment,
     TargetBonus,
+    WeightedAchievementPayment,
 )
 from impactbond.domain.terms import ComparisonGroup
 from impactbond.errors import InvalidContract, SettlementError
@@ -37,10 +38,12 @@ from impactbond.settle.measure import Measured
 
 __all__ = [
     "GROUP_RULES",
+    "AchievementFigures",
     "BonusFigures",
     "ComparisonFigures",
     "EffectFigures",
     "GroupContext",
+    "MetricFigures",
     "SavingsFigures",
     "comparison_figures",
     "effect_counts",
@@ -351,6 +354,59 @@ class ComparisonFigures:
             f"{self.cohort}: comparison group of {self.people}, {self.with_outcome} with "
             f"{self.outcome} ({_pct(self.share)}), {_num(Fraction(self.events))} events "
             f"({_per_100(self.events_per_person)} per 100): nothing paid"
+        )
+
+
+@attrs.frozen
+class MetricFigures:
+    """One metric of a weighted achievement payment, for one cohort."""
+
+    outcome: str
+    quantity: Fraction
+    target: Fraction
+    achievement: Fraction
+    """``quantity / target`` before the cap."""
+    counted: Fraction
+    """The achievement counted: at most ``max_achievement``."""
+    max_achievement: Fraction
+    weight: Fraction
+
+
+@attrs.frozen
+class AchievementFigures:
+    """The figures behind a weighted achievement payment of one cohort (in one scenario)."""
+
+    rule: str
+    scenario: int
+    cohort: str
+    measured_on: date
+    people: int
+    metrics: tuple[MetricFigures, ...]
+    share: Fraction
+    """The share of ``full_payment`` earned: sum of weight x counted achievement."""
+    full_payment: Money
+    payment_minor: Fraction
+
+    @property
+    def paid(self) -> bool:
+        return self.payment_minor > 0
+
+    def words(self) -> str:
+        """The weighted achievement in one sentence."""
+        parts = []
+        for m in self.metrics:
+            capped = f", counted {_pct(m.counted)}" if m.counted != m.achievement else ""
+            parts.append(
+                f"{m.outcome} {_num(m.quantity)} of {_num(m.target)} ({_pct(m.achievement)}"
+                f"{capped}) x {m.weight}"
+            )
+        money = Money.from_minor_units(
+            math.floor(self.payment_minor + Fraction(1, 2)), self.full_payment.currency
+        )
+        tail = f"{money}" if self.paid else "no payment"
+        return (
+            f"{self.cohort}: {' + '.join(parts)} = {_pct(self.share)} of {self.full_payment}: "
+            f"{tail}"
         )
 
 
@@ -728,6 +784,80 @@ def _savings_share(
                     price=shared,
                 )
             )
+    return concat(parts), figures
+
+
+@group_rule(WeightedAchievementPayment)
+def _weighted_achievement(
+    rule: WeightedAchievementPayment, index: int, g: GroupContext
+) -> tuple[LineBlock, list[Any]]:
+    """Per cohort on ``measured_on``: ``full_payment`` x the weighted, capped achievements."""
+    from impactbond.settle.lines import concat
+
+    day = rule.measured_on.toordinal()
+    if not g.obs.earned(np.array([day]))[0]:
+        return concat([]), []
+    people = g.people()
+    totals = {}
+    for m in rule.metrics:
+        measured = g.measured[m.outcome]
+        items = measured.items
+        upto = items.earned_on <= day
+        rows = items.row[upto].astype(np.int64)
+        sums = exact_bincount(g.group_of_rows(rows), items.num[upto], g.n_groups)
+        totals[m.outcome] = (sums, measured.den)
+    labels = [c.label for c in g.contract.cohorts]
+    price = price_fraction(
+        rule.full_payment, field="full_payment", clause=rule.clause, rule_id=rule.id
+    )
+    parts = []
+    figures = []
+    for si, scenario in enumerate(g.scenarios.tolist()):
+        for ci, label in enumerate(labels):
+            gi = si * g.n_cohorts + ci
+            n_people = int(people[gi])
+            if not rule.applies_to(label) or n_people == 0:
+                continue
+            quantities = {oid: Fraction(int(sums[gi]), den) for oid, (sums, den) in totals.items()}
+            metrics = []
+            for m in rule.metrics:
+                target = m.target_for(n_people)
+                metrics.append(
+                    MetricFigures(
+                        outcome=m.outcome,
+                        quantity=quantities[m.outcome],
+                        target=target,
+                        achievement=quantities[m.outcome] / target,
+                        counted=m.achievement(quantities[m.outcome], n_people),
+                        max_achievement=m.max_achievement,
+                        weight=m.weight,
+                    )
+                )
+            share = rule.share(quantities, n_people)
+            figures.append(
+                AchievementFigures(
+                    rule=rule.id,
+                    scenario=int(scenario),
+                    cohort=label,
+                    measured_on=rule.measured_on,
+                    people=n_people,
+                    metrics=tuple(metrics),
+                    share=share,
+                    full_payment=rule.full_payment,
+                    payment_minor=share * price,
+                )
+            )
+            if share > 0 and price > 0:
+                parts.append(
+                    g.group_lines(
+                        index,
+                        np.array([gi], dtype=np.int64),
+                        np.array([day], dtype=np.int64),
+                        quantity_num=share.numerator,
+                        quantity_den=share.denominator,
+                        price=price,
+                    )
+                )
     return concat(parts), figures
 
 
