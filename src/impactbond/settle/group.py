@@ -717,7 +717,7 @@ def _effect_tiers(
             )
             if not d.paid:
                 continue
-            units = d.units
+            units = _exact_quantity(d.units, rule)
             parts.append(
                 g.group_lines(
                     index,
@@ -732,6 +732,22 @@ def _effect_tiers(
                 )
             )
     return concat(parts), figures
+
+
+_INT64 = 2**63 - 1
+
+
+def _exact_quantity(q: Fraction, rule: Any) -> Fraction:
+    """``q`` as a line quantity: its numerator and denominator must fit the int64 columns."""
+    if abs(q.numerator) > _INT64 or q.denominator > _INT64:
+        raise SettlementError(
+            f"rule {rule.id}: the exact quantity {q} does not fit a line (int64 numerator and "
+            "denominator); state the terms with smaller denominators",
+            field="payment_rules",
+            clause=rule.clause or None,
+            rule="a line's exact quantity fits 64-bit integers",
+        )
+    return q
 
 
 def _count(num: int, den: int) -> int | Fraction:
@@ -848,6 +864,7 @@ def _weighted_achievement(
                 )
             )
             if share > 0 and price > 0:
+                share = _exact_quantity(share, rule)
                 parts.append(
                     g.group_lines(
                         index,
