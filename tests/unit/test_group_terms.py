@@ -564,3 +564,22 @@ def test_a_weighted_achievement_of_an_unknown_outcome_is_refused() -> None:
     with pytest.raises(InvalidContract) as err:
         contract(WEIGHTED.replace('outcome = "trained"', 'outcome = "employed"'))
     assert err.value.clause == "7" and "employed" in str(err.value)
+
+
+def test_a_partitioned_comparison_group_equals_the_single_one() -> None:
+    from impactbond.scale import settle_partitioned
+
+    c = contract(PER_EVENT.replace("comparison_events = 150\ncomparison_people = 100\n", ""))
+    cps, cts, cev = merge(
+        people("a", 110, events={"reconviction": [2] * 50 + [1] * 50}, start=5000),
+        people("b", 100, events={"reconviction": [2] * 60 + [1] * 40}, start=5000),
+    )
+    register = ib.Register.from_objects(cps, cts, cev)
+    single = ib.settle(c, register, as_of=AS_OF, role="comparison")
+    parted = settle_partitioned(c, register.partitions(3), as_of=AS_OF, role="comparison")
+    assert parted.figures == single.figures and parted.n_lines == 0
+    # Fed as the comparison, the partitioned figures pay as the single ones (see the test
+    # above: GBP 14,727.27 and GBP 38,000).
+    ps, ts, ev = frequency_cohorts()
+    s = ib.settle(c, ps, ts, as_of=AS_OF, events=ev, comparison=parted)
+    assert s.by_cohort() == {"a": ib.Money("14727.27", GBP), "b": ib.Money(38_000, GBP)}
