@@ -250,3 +250,60 @@ def municipal_cost_of_runs(
                     share = s
             total += weekly[status] * share
     return total
+
+
+def effect_payments(
+    events: dict[str, list[int]],
+    comparison_rate: Fraction,
+    *,
+    measure: str,
+    direction: str,
+    gate: Fraction,
+    pooled_gate: Fraction | None,
+    price_minor: int,
+) -> dict[str, Fraction]:
+    """Exact minor units per cohort of an effect rule paid per event avoided.
+
+    ``events[cohort]`` holds each person's number of events.  One cohort at a
+    time, by the words of the contract: the cohort's rate (events per person,
+    or the share of people with any), its relative effect, the pooled effect
+    over all people, the gates, and price x events avoided when passed.
+    """
+
+    def rate(counts: list[int]) -> Fraction:
+        if measure == "share":
+            return Fraction(sum(1 for k in counts if k > 0), len(counts))
+        return Fraction(sum(counts), len(counts))
+
+    def relative(treated: Fraction) -> Fraction:
+        if direction == "reduction":
+            return 1 - treated / comparison_rate
+        return treated / comparison_rate - 1
+
+    everyone = [k for counts in events.values() for k in counts]
+    pooled = relative(rate(everyone))
+    pooled_ok = pooled_gate is not None and pooled >= pooled_gate
+    out = {}
+    for cohort, counts in events.items():
+        treated = rate(counts)
+        paid = relative(treated) >= gate or pooled_ok
+        if direction == "reduction":
+            avoided = (comparison_rate - treated) * len(counts)
+        else:
+            avoided = (treated - comparison_rate) * len(counts)
+        out[cohort] = avoided * price_minor if paid and avoided > 0 else Fraction(0)
+    return out
+
+
+def weighted_share(
+    quantities: dict[str, Fraction],
+    metrics: list[tuple[str, Fraction, Fraction, Fraction]],
+) -> Fraction:
+    """The share of a weighted achievement payment: (outcome, weight, target, cap) per metric."""
+    total = Fraction(0)
+    for outcome, weight, target, cap in metrics:
+        achieved = quantities.get(outcome, Fraction(0)) / target
+        if achieved > cap:
+            achieved = cap
+        total += weight * achieved
+    return total

@@ -45,6 +45,7 @@ __all__ = [
     "explain_participant",
     "format_number",
     "format_quantity",
+    "group_decisions",
     "settlement_html",
     "statement",
 ]
@@ -158,6 +159,11 @@ def statement(s: Settlement) -> str:
     out.append(
         f"Participants: {s.participants_in} in, {s.n_settled} settled, {len(s.exclusions)} excluded"
     )
+    if s.role == "comparison":
+        out.append(
+            "A comparison group, measured under the contract's outcome definitions: "
+            "nothing is paid."
+        )
     if s.achievements:
         out += ["", "Achievement against target", "-" * 26]
         out.append(f"  {'cohort':<16}{'outcome':<22}{'quantity':>12}{'target':>9}{'ratio':>9}")
@@ -198,18 +204,8 @@ def statement(s: Settlement) -> str:
             "same job: share of those with the employer they started with)"
         )
     if s.figures:
-        out += ["", "Figures behind effect and savings payments", "-" * 42]
-        for f in s.figures:
-            if isinstance(f, EffectFigures):
-                out.append(f"  {f.rule} (measured {f.measured_on}): {f.words()}")
-            elif isinstance(f, SavingsFigures):
-                saving = _minor_words(f.saving_per_person_minor, c.currency)
-                paid = _minor_words(f.payment_minor, c.currency)
-                out.append(
-                    f"  {f.rule} (measured {f.measured_on}): {f.cohort}: net saving {saving} "
-                    f"per person x share {format_number(f.share)} x {f.people} people = {paid}"
-                    + ("" if f.paid else ": no saving, no payment")
-                )
+        out += ["", "Figures behind group payments", "-" * 29]
+        out += [f"  {line}" for line in group_decisions(s)]
     out += ["", f"Payments ({c.currency})", "-" * 20]
     due, accrued = s.by_rule(), s.by_rule(due_only=False)
     w = max([len("rule"), *(len(r.id) for r in c.payment_rules)]) + 2
@@ -250,6 +246,36 @@ def statement(s: Settlement) -> str:
             ref = f" ({_clause_ref(s, e.clause)})" if e.clause else ""
             out.append(f"  {e.participant_id} [{e.cohort}]: {e.reason}{ref}")
     return "\n".join(out)
+
+
+def group_decisions(s: Settlement, cohort: str | None = None) -> list[str]:
+    """Why each group rule paid what it did, one sentence per cohort (and scenario).
+
+    The figures are those the settlement kept (:attr:`Settlement.figures`);
+    ``cohort`` keeps one cohort's.  A rule that paid nothing says why:
+    ``"pay_effect (measured 2014-06-30): cohort_1: reduction 6.2% (...), below
+    its 9% gate; pooled reduction 5.1%, below 6%: no payment"``.
+    """
+    c = s.contract
+    scenarios = len({getattr(f, "scenario", 0) for f in s.figures}) > 1
+    out = []
+    for f in s.figures:
+        if cohort is not None and getattr(f, "cohort", None) != cohort:
+            continue
+        where = f" [scenario {f.scenario}]" if scenarios else ""
+        if isinstance(f, EffectFigures):
+            out.append(f"{f.rule} (measured {f.measured_on}){where}: {f.words()}")
+        elif isinstance(f, SavingsFigures):
+            saving = _minor_words(f.saving_per_person_minor, c.currency)
+            paid = _minor_words(f.payment_minor, c.currency)
+            out.append(
+                f"{f.rule} (measured {f.measured_on}){where}: {f.cohort}: net saving {saving} "
+                f"per person x share {format_number(f.share)} x {f.people} people = {paid}"
+                + ("" if f.paid else ": no saving, no payment")
+            )
+        elif hasattr(f, "words"):
+            out.append(f"{f.rule}{where}: {f.words()}")
+    return out
 
 
 # ------------------------------------------------------------------------------ one person
@@ -526,6 +552,13 @@ def explain_participant(s: Settlement, participant_id: str) -> str:
                 f"  Rule {rule.id} ({_clause_ref(s, rule.clause)}): {_money(s, int(lines.amount[k]))} "
                 f"earned {_day(int(lines.earned_on[k]))}{'' if lines.due[k] else ' (not yet due)'}"
             )
+    decided = group_decisions(s, p.cohort)
+    if decided:  # the cohort's group payments are not this participant's, but they decide on them
+        out += [
+            "",
+            f"Group payments of cohort {p.cohort} (not counted in this participant's total):",
+        ]
+        out += [f"  {line}" for line in decided]
     total_due = exact_sum(lines.amount[mine][lines.due[mine]])
     total = exact_sum(lines.amount[mine])
     out += ["", f"Total for {p.id}: {_money(s, total)} earned, {_money(s, total_due)} due."]

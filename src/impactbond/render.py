@@ -44,7 +44,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -79,6 +79,7 @@ from impactbond.domain.payment import (
     PricePerUnit,
     SavingsSharePayment,
     TargetBonus,
+    WeightedAchievementPayment,
 )
 from impactbond.domain.terms import Financing, Guarantee, GuaranteeCall
 from impactbond.errors import InvalidInput
@@ -278,16 +279,28 @@ def _cohorts_words(cohorts: tuple[str, ...]) -> str:
     return ", ".join(cohorts) if cohorts else "all cohorts"
 
 
+def _target_words(rule: TargetBonus, unit: str) -> str:
+    if rule.target_share is not None:
+        return (
+            f"{unit}s of {rule.outcome} for {_percent(rule.target_share)} of its settled "
+            "participants (as many units as that share of them)"
+        )
+    assert rule.target is not None
+    return f"{_number(rule.target)} {unit}s of {rule.outcome}"
+
+
 def _effect_words(contract: Contract, rule: EffectTierPayment) -> str:
-    tiers = "; ".join(
-        f"{_percent(t.from_effect)}"
-        + (f" to {_percent(t.to_effect)}" if t.to_effect is not None else " or more")
-        + f": {_money(t.payment)}"
-        for t in rule.tiers
-    )
-    per = " per participant" if rule.per_participant else " per cohort"
-    if rule.comparison_rate is not None:
-        against = f"a comparison rate of {_percent(rule.comparison_rate)}"
+    events = rule.measure == "events_per_person"
+
+    def rate(q: Fraction) -> str:
+        return f"{_number(q * 100)} events per 100 people" if events else _percent(q)
+
+    comp = rule.comparison_group()
+    if comp is not None:
+        against = f"a comparison rate of {rate(comp.rate)}"
+        if comp.count is not None and comp.people is not None:
+            counted = "events" if events else "with the outcome"
+            against += f" ({comp.count} {counted} among {comp.people} people)"
         if rule.comparison_source:
             against += f" ({rule.comparison_source})"
     else:
@@ -296,10 +309,54 @@ def _effect_words(contract: Contract, rule: EffectTierPayment) -> str:
     if rule.pooled_gate is not None:
         gates += f" or {_percent(rule.pooled_gate)} pooled"
     when = _day(rule.measured_on) if rule.measured_on else "the settlement date"
+    what = f"{rule.outcome} events per person" if events else f"the share with {rule.outcome}"
+    if rule.price_per_event_avoided is not None:
+        gained = "avoided" if rule.direction == "reduction" else "gained"
+        pays = (
+            f"{_money(rule.price_per_event_avoided)} per event {gained}: the difference between "
+            "the comparison and the cohort's rate times the cohort's participants, exactly"
+        )
+    else:
+        per = " per participant" if rule.per_participant else " per cohort"
+        pays = f"tiers{per}: " + "; ".join(
+            f"{_percent(t.from_effect)}"
+            + (f" to {_percent(t.to_effect)}" if t.to_effect is not None else " or more")
+            + f": {_money(t.payment)}"
+            for t in rule.tiers
+        )
     return (
-        f"by the relative {rule.direction} in the share with {rule.outcome} against {against}, "
-        f"measured on {when}; {gates}; tiers{per}: {tiers}"
+        f"by the relative {rule.direction} in {what} against {against}, "
+        f"measured on {when}; {gates}; {pays}"
     )
+
+
+def _effect_limit(rule: EffectTierPayment, money: Callable[[Money], str], each: str) -> str:
+    if rule.price_per_event_avoided is not None:
+        return "-"
+    return f"{money(rule.tiers[-1].payment)}{each if rule.per_participant else ''}"
+
+
+def _achievement_words(rule: WeightedAchievementPayment) -> str:
+    metrics = "; ".join(
+        f"{m.outcome} at weight {_number(m.weight)} against "
+        + (
+            f"{_number(m.target)}"
+            if m.target is not None
+            else f"{_percent(m.target_share or Fraction(0))} of the cohort's settled participants"
+        )
+        + f", counted up to {_percent(m.max_achievement)}"
+        for m in rule.metrics
+    )
+    return (
+        f"{_money(rule.full_payment)} per cohort times the weighted achievement of its metrics "
+        f"(each the cohort's total by {_day(rule.measured_on)} over its target, capped): "
+        f"{metrics}"
+    )
+
+
+def _achievement_limit(rule: WeightedAchievementPayment, money: Callable[[Money], str]) -> str:
+    most = sum((m.weight * m.max_achievement for m in rule.metrics), Fraction(0))
+    return money(rule.full_payment * most)
 
 
 def _savings_words(contract: Contract, rule: SavingsSharePayment) -> str:
@@ -344,18 +401,25 @@ def _rule_words(contract: Contract, rule: PaymentRule) -> tuple[str, ...]:
         outcome = contract.outcome(rule.outcome)
         return (
             rule.id,
-            f"{_money(rule.bonus)} once, when the cohort reaches {_number(rule.target)} "
-            f"{outcome.unit}s of {rule.outcome}",
+            f"{_money(rule.bonus)} once, when the cohort reaches "
+            + _target_words(rule, outcome.unit),
             rule.cohort,
             "-",
             clause,
         )
     if isinstance(rule, EffectTierPayment):
-        top = rule.tiers[-1].payment
-        limit = f"{_money(top)}{' per participant' if rule.per_participant else ''}"
+        limit = _effect_limit(rule, _money, " per participant")
         return (rule.id, _effect_words(contract, rule), _cohorts_words(rule.cohorts), limit, clause)
     if isinstance(rule, SavingsSharePayment):
         return (rule.id, _savings_words(contract, rule), _cohorts_words(rule.cohorts), "-", clause)
+    if isinstance(rule, WeightedAchievementPayment):
+        return (
+            rule.id,
+            _achievement_words(rule),
+            _cohorts_words(rule.cohorts),
+            _achievement_limit(rule, _money),
+            clause,
+        )
     if isinstance(rule, FixedFee):
         paid = ", ".join(f"{_money(i.amount)} on {_day(i.on)}" for i in rule.instalments)
         return (
@@ -693,16 +757,29 @@ def _cohorts_da(cohorts: tuple[str, ...]) -> str:
     return ", ".join(cohorts) if cohorts else "alle målgrupper"
 
 
+def _target_words_da(rule: TargetBonus, units: str) -> str:
+    if rule.target_share is not None:
+        pct = f"{float(rule.target_share * 100):g}".replace(".", ",")
+        return (
+            f"{units} af {rule.outcome} for {pct} % af sine opgjorte deltagere (lige så mange "
+            "enheder som den andel af dem)"
+        )
+    assert rule.target is not None
+    return f"{_number_da(rule.target)} {units} af {rule.outcome}"
+
+
 def _effect_words_da(contract: Contract, rule: EffectTierPayment) -> str:
-    tiers = "; ".join(
-        f"{_percent_da(t.from_effect)}"
-        + (f" til {_percent_da(t.to_effect)}" if t.to_effect is not None else " eller mere")
-        + f": {_money_da(t.payment)}"
-        for t in rule.tiers
-    )
-    per = " pr. deltager" if rule.per_participant else " pr. målgruppe"
-    if rule.comparison_rate is not None:
-        against = f"en sammenligningsrate på {_percent_da(rule.comparison_rate)}"
+    events = rule.measure == "events_per_person"
+
+    def rate(q: Fraction) -> str:
+        return f"{_number_da(q * 100)} hændelser pr. 100 personer" if events else _percent_da(q)
+
+    comp = rule.comparison_group()
+    if comp is not None:
+        against = f"en sammenligningsrate på {rate(comp.rate)}"
+        if comp.count is not None and comp.people is not None:
+            counted = "hændelser" if events else "med resultatet"
+            against += f" ({comp.count} {counted} blandt {comp.people} personer)"
         if rule.comparison_source:
             against += f" ({rule.comparison_source})"
     else:
@@ -712,9 +789,46 @@ def _effect_words_da(contract: Contract, rule: EffectTierPayment) -> str:
         gates += f" eller {_percent_da(rule.pooled_gate)} samlet"
     when = long_date_da(rule.measured_on) if rule.measured_on else "opgørelsesdatoen"
     direction = "fald" if rule.direction == "reduction" else "stigning"
+    what = (
+        f"antallet af hændelser af {rule.outcome} pr. person"
+        if events
+        else f"andelen med {rule.outcome}"
+    )
+    if rule.price_per_event_avoided is not None:
+        gained = "undgået" if rule.direction == "reduction" else "opnået"
+        pays = (
+            f"{_money_da(rule.price_per_event_avoided)} pr. {gained} hændelse: forskellen mellem "
+            "sammenligningens og målgruppens rate gange målgruppens deltagere, eksakt"
+        )
+    else:
+        per = " pr. deltager" if rule.per_participant else " pr. målgruppe"
+        pays = f"trin{per}: " + "; ".join(
+            f"{_percent_da(t.from_effect)}"
+            + (f" til {_percent_da(t.to_effect)}" if t.to_effect is not None else " eller mere")
+            + f": {_money_da(t.payment)}"
+            for t in rule.tiers
+        )
     return (
-        f"efter det relative {direction} i andelen med {rule.outcome} over for {against}, "
-        f"målt den {when}; {gates}; trin{per}: {tiers}"
+        f"efter det relative {direction} i {what} over for {against}, "
+        f"målt den {when}; {gates}; {pays}"
+    )
+
+
+def _achievement_words_da(rule: WeightedAchievementPayment) -> str:
+    metrics = "; ".join(
+        f"{m.outcome} med vægt {_number_da(m.weight)} over for "
+        + (
+            f"{_number_da(m.target)}"
+            if m.target is not None
+            else f"{_percent_da(m.target_share or Fraction(0))} af målgruppens opgjorte deltagere"
+        )
+        + f", talt op til {_percent_da(m.max_achievement)}"
+        for m in rule.metrics
+    )
+    return (
+        f"{_money_da(rule.full_payment)} pr. målgruppe gange den vægtede målopfyldelse af dens "
+        f"mål (hver målgruppens samlede resultat til og med {long_date_da(rule.measured_on)} "
+        f"over målet, med loft): {metrics}"
     )
 
 
@@ -749,14 +863,15 @@ def _rule_price_da(contract: Contract, rule: PaymentRule) -> str:
         return f"{_money_da(rule.price)} pr. {_unit_da(outcome.unit)} af {rule.outcome}"
     if isinstance(rule, TargetBonus):
         outcome = contract.outcome(rule.outcome)
-        return (
-            f"{_money_da(rule.bonus)} én gang, når målgruppen når {_number_da(rule.target)} "
-            f"{_unit_da(outcome.unit, plural=True)} af {rule.outcome}"
+        return f"{_money_da(rule.bonus)} én gang, når målgruppen når " + _target_words_da(
+            rule, _unit_da(outcome.unit, plural=True)
         )
     if isinstance(rule, EffectTierPayment):
         return _effect_words_da(contract, rule)
     if isinstance(rule, SavingsSharePayment):
         return _savings_words_da(contract, rule)
+    if isinstance(rule, WeightedAchievementPayment):
+        return _achievement_words_da(rule)
     if isinstance(rule, FixedFee):
         payee = {"provider": "leverandøren", "investor": "investoren"}.get(rule.payee, rule.payee)
         paid = ", ".join(
@@ -781,11 +896,12 @@ def _rule_words_da(contract: Contract, rule: PaymentRule) -> tuple[str, ...]:
         )
         cohorts = _cohorts_da(rule.cohorts)
     elif isinstance(rule, EffectTierPayment):
-        top = rule.tiers[-1].payment
-        limit = f"{_money_da(top)}{' pr. deltager' if rule.per_participant else ''}"
+        limit = _effect_limit(rule, _money_da, " pr. deltager")
         cohorts = _cohorts_da(rule.cohorts)
     elif isinstance(rule, SavingsSharePayment | ActivityFee):
         limit, cohorts = "-", _cohorts_da(rule.cohorts)
+    elif isinstance(rule, WeightedAchievementPayment):
+        limit, cohorts = _achievement_limit(rule, _money_da), _cohorts_da(rule.cohorts)
     else:
         limit, cohorts = "-", en[2]
     return (

@@ -165,9 +165,15 @@ def _begin(
 
 
 def _participants(
-    state: dict[str, Any], contract: Contract, full: I64, outcomes: tuple[str, ...]
+    state: dict[str, Any],
+    contract: Contract,
+    full: I64,
+    outcomes: tuple[str, ...],
+    price: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    stage = participant_stages(contract, state["register"], state["obs"], state["adm"], full)
+    stage = participant_stages(
+        contract, state["register"], state["obs"], state["adm"], full, price=price
+    )
     summary = {
         "cohort": stage.roster.cohort,
         "scenario": stage.register.scenario.astype(np.int64),
@@ -383,6 +389,7 @@ def settle_partitioned(
     lines_dir: str | Path | None = None,
     keep_lines: bool = False,
     comparison: Any = None,
+    role: str = "treatment",
 ) -> PartitionedSettlement:
     """Settle ``contract`` on partitions of the participants.
 
@@ -402,6 +409,11 @@ def settle_partitioned(
         (the group lines last), from the workers.
     keep_lines:
         Bring every part's line columns back (for small registers and tests).
+    comparison, role:
+        As for :func:`impactbond.settle`: ``role="comparison"`` measures a
+        comparison group drawn from a national register under the contract's
+        outcomes, pays nothing and keeps its figures per effect rule and
+        cohort, which are then the ``comparison`` of the treatment's settlement.
 
     Raises
     ------
@@ -418,6 +430,12 @@ def settle_partitioned(
         )
     if not parts:
         raise SettlementError("a partitioned settlement has at least one part", field="parts")
+    if role not in ("treatment", "comparison"):
+        raise SettlementError(
+            f"role {role!r} is not 'treatment' or 'comparison'",
+            field="role",
+            rule="a settlement pays a treatment group or measures a comparison group",
+        )
     ex: _Local | _Dask = _Dask(client, list(parts)) if client is not None else _Local(list(parts))
     n = len(parts)
     begun = ex.run(_begin, [(contract, as_of, data_until)] * n)
@@ -441,7 +459,10 @@ def settle_partitioned(
             for oid in references(rule).outcomes
         )
     )
-    summaries = ex.run(_participants, [(contract, full[k], group_outcomes) for k in range(n)])
+    price = role == "treatment"
+    summaries = ex.run(
+        _participants, [(contract, full[k], group_outcomes, price) for k in range(n)]
+    )
     # The group rules on the reduced and gathered columns of all parts.
     offsets = np.cumsum([0] + [len(s["cohort"]) for s in summaries])
     cohort = np.concatenate([s["cohort"] for s in summaries]).astype(np.int64)
@@ -474,9 +495,13 @@ def settle_partitioned(
         scenario_index=np.searchsorted(scenarios, scenario),
         measured=measured,
         comparison=comparison,
+        role=role,
     )
     group_blocks, figures = group_stage(contract, gctx)
-    achievements, retention = _figures(contract, scenarios, [s["groups"] for s in summaries])
+    people = gctx.people().reshape(len(scenarios), len(contract.cohorts))
+    achievements, retention = _figures(
+        contract, scenarios, [s["groups"] for s in summaries], people
+    )
     group_lines = assemble([], group_blocks)
     ex.add({})
     rounded = ex.run(
@@ -520,7 +545,7 @@ def settle_partitioned(
 
 
 def _figures(
-    contract: Contract, scenarios: I64, parts: list[dict[str, Any]]
+    contract: Contract, scenarios: I64, parts: list[dict[str, Any]], people: I64
 ) -> tuple[tuple[Achievement, ...], tuple[RetentionFigures, ...]]:
     """Achievement against targets and retention figures, from each part's group sums."""
     n_cohorts = len(contract.cohorts)
@@ -541,13 +566,17 @@ def _figures(
             if terms.target_outcome is None or terms.target_outcome not in quantity:
                 continue
             den, q = quantity[terms.target_outcome]
+            target = terms.target
+            if terms.target_share is not None:
+                target = terms.target_share * int(people[si, ci])
             achievements.append(
                 Achievement(
                     terms.label,
                     terms.target_outcome,
                     Fraction(int(q[si, ci]), den),
-                    terms.target,
+                    target,
                     s,
+                    terms.target_share,
                 )
             )
     retention = []

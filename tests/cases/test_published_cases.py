@@ -8,10 +8,12 @@
 from datetime import date
 from fractions import Fraction
 
+import attrs
 import pytest
 
 import impactbond as ib
-from impactbond.finance import SavingsShare, Waterfall
+from impactbond.domain.payment import SavingsSharePayment
+from impactbond.finance import Waterfall
 
 D = date
 GBP = "GBP"
@@ -107,29 +109,40 @@ KOTO_MAX_TRAININGS = 2217
 KOTO_INVESTMENT = ib.Money(14_300_000, "EUR")
 
 
+def koto() -> tuple[ib.Settlement, SavingsSharePayment]:
+    """The Koto-SIB contract file settled on its 2,636 participants, 2,217 trainings completed."""
+    contract, people, trajectories, events = ib.examples.koto_sib()
+    assert len(people) == KOTO_PARTICIPANTS and len(events) == KOTO_MAX_TRAININGS
+    s = ib.settle(contract, people, trajectories, as_of=D(2024, 6, 30), events=events)
+    rule = contract.payment_rules[1]
+    assert isinstance(rule, SavingsSharePayment)
+    return s, rule
+
+
 def test_koto_sib_savings_share() -> None:
-    rule = SavingsShare("koto_outcome", clause="outcome payment", share=Fraction(1, 2))
-    per_person = rule.net_saving_per_person(KOTO_TAX_GAIN, KOTO_TRANSFER_CHANGE)
-    assert per_person == ib.Money(2670, "EUR")
-    saving = rule.net_saving(KOTO_PARTICIPANTS, KOTO_TAX_GAIN, KOTO_TRANSFER_CHANGE)
-    assert saving == ib.Money(7_038_120, "EUR")
-    outcome_payment = rule.payment(KOTO_PARTICIPANTS, KOTO_TAX_GAIN, KOTO_TRANSFER_CHANGE)
-    assert outcome_payment == ib.Money(3_519_060, "EUR")  # "about EUR 3.52M"
-    every_training_fee = KOTO_TRAINING_FEE * KOTO_MAX_TRAININGS
-    assert every_training_fee == ib.Money(3_325_500, "EUR")
-    most = outcome_payment + every_training_fee
-    assert most == ib.Money(6_844_560, "EUR")
-    assert most < ib.Money(6_850_000, "EUR") < KOTO_INVESTMENT
+    s, rule = koto()
+    assert rule.tax_gain_per_person == KOTO_TAX_GAIN
+    assert rule.transfer_change_per_person == KOTO_TRANSFER_CHANGE
+    # EUR 1,330 more tax - (EUR -1,340 of transfers) = EUR 2,670 a person, in cents.
+    assert rule.saving_per_person("EUR") == 267_000
+    (figures,) = [f for f in s.figures if f.rule == rule.id]
+    assert figures.people == KOTO_PARTICIPANTS
+    # 2,636 x EUR 2,670 = EUR 7,038,120 saved; half of it EUR 3,519,060 ("about EUR 3.52M").
+    assert figures.saving_per_person_minor * figures.people == 7_038_120 * 100
+    assert s.by_rule()["outcome_payment"] == ib.Money(3_519_060, "EUR")
+    # EUR 1,500 for each of the 2,217 trainings: EUR 3,325,500.
+    assert s.by_rule()["training_fee"] == KOTO_TRAINING_FEE * KOTO_MAX_TRAININGS
+    assert s.total == ib.Money(6_844_560, "EUR")
+    assert s.total < ib.Money(6_850_000, "EUR") < KOTO_INVESTMENT
+    assert "net saving 2,670 per person x share 0.5 x 2636 people = 3,519,060" in s.statement()
 
 
 def test_koto_sib_investor_loses_money() -> None:
-    outcome_payment = SavingsShare("koto", share=Fraction(1, 2)).payment(
-        KOTO_PARTICIPANTS, KOTO_TAX_GAIN, KOTO_TRANSFER_CHANGE
-    )
+    s, _ = koto()
     flows = Waterfall(investments=[(D(2017, 1, 1), KOTO_INVESTMENT)]).run(
         [
-            (D(2020, 12, 31), KOTO_TRAINING_FEE * KOTO_MAX_TRAININGS),
-            (D(2023, 12, 31), outcome_payment),
+            (D(2020, 12, 31), s.by_rule()["training_fee"]),
+            (D(2023, 12, 31), s.by_rule()["outcome_payment"]),
         ]
     )
     assert flows.total("investor") == ib.Money(6_844_560 - 14_300_000, "EUR")
@@ -141,14 +154,27 @@ def test_koto_sib_investor_loses_money() -> None:
 
 
 def test_a_negative_saving_pays_nothing() -> None:
-    rule = SavingsShare("s", share=Fraction(1, 2))
-    assert rule.payment(100, ib.Money(-10, "EUR"), ib.Money(5, "EUR")) == ib.Money(0, "EUR")
+    contract, people, trajectories, events = ib.examples.koto_sib()
+    rule = contract.payment_rules[1]
+    # EUR -10 of tax and EUR 5 more in transfers: a saving of EUR -15 a person.
+    worse = attrs.evolve(
+        rule,
+        tax_gain_per_person=ib.Money(-10, "EUR"),
+        transfer_change_per_person=ib.Money(5, "EUR"),
+    )
+    c = attrs.evolve(contract, payment_rules=[contract.payment_rules[0], worse])
+    few = {p.id: events[p.id] for p in people[:100] if p.id in events}
+    s = ib.settle(c, people[:100], trajectories[:100], as_of=D(2024, 6, 30), events=few)
+    assert s.by_rule()["outcome_payment"] == ib.Money(0, "EUR")
+    (figures,) = [f for f in s.figures if f.rule == "outcome_payment"]
+    assert figures.saving_per_person_minor == -1500 and not figures.paid
+    assert "no saving, no payment" in s.statement()
 
 
 @pytest.mark.parametrize("share", [Fraction(-1, 10), Fraction(11, 10)])
 def test_a_share_outside_0_and_100_percent_is_refused(share: Fraction) -> None:
     with pytest.raises(ib.ImpactBondError) as err:
-        SavingsShare("s", clause="7", share=share)
+        SavingsSharePayment("s", clause="7", share=share, measured_on=D(2022, 12, 31))
     assert err.value.clause == "7" and err.value.field == "share"
 
 

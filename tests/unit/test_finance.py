@@ -9,11 +9,11 @@ import pyxirr
 
 import impactbond as ib
 from impactbond.calendar import DayCount
+from impactbond.domain.payment import EffectTierPayment
 from impactbond.errors import CurrencyMismatch, InvalidContract, InvalidInput
 from impactbond.finance import (
     CashFlows,
     ComparisonGroup,
-    EffectTiers,
     Guarantee,
     GuaranteeCall,
     RefusionSchedule,
@@ -22,6 +22,7 @@ from impactbond.finance import (
     TierTable,
     TopUp,
     Waterfall,
+    break_even,
     delivery_fees,
     irr,
     money_multiple,
@@ -139,52 +140,79 @@ def test_bad_refusion_schedules_name_the_clause(bands: list[tuple[int, int | Non
 # -- effect against a counterfactual ----------------------------------------------------
 
 
-def peterborough_like(gate: F = F(1, 10), pooled: F | None = F(3, 40)) -> EffectTiers:
-    return EffectTiers(
+def peterborough_like(gate: F = F(1, 10), pooled: F | None = F(3, 40)) -> EffectTierPayment:
+    return EffectTierPayment(
         "reconviction",
         clause="6",
+        outcome="reconvicted",
         direction="reduction",
         gate=gate,
         pooled_gate=pooled,
-        tiers=TierTable(
-            [Tier(0, F(1, 5), ib.Money(1000, "GBP")), Tier(F(1, 5), None, ib.Money(1500, "GBP"))],
-            clause="6",
-        ),
+        comparison_rate=F(1, 2),
+        tiers=[Tier(0, F(1, 5), ib.Money(1000, "GBP")), Tier(F(1, 5), None, ib.Money(1500, "GBP"))],
         per_participant=True,
     )
 
 
 def test_effect_gates_per_cohort_and_pooled() -> None:
     rule = peterborough_like()
-    comparison = ComparisonGroup.from_rate(F(1, 2))
     # Cohort 1: 458/1000 against 50 %: an 8.4 % reduction, under the 10 % gate.
     # Cohort 2: 450/1000: 10 %, at the gate.  Pooled: 9.2 %, over the 7.5 % pooled gate.
-    result = rule.evaluate({"c1": (1000, 458), "c2": (1000, 450)}, comparison)
-    assert [c.effect for c in result.cohorts] == [F(84, 1000), F(1, 10)]
-    assert result.pooled_effect == F(92, 1000) and result.passed_pooled_gate
-    assert result.total == ib.Money(2_000_000, "GBP")
+    result = rule.evaluate({"c1": (1000, 458), "c2": (1000, 450)})
+    assert [c.effect for c in result] == [F(84, 1000), F(1, 10)]
+    assert result[0].pooled_effect == F(92, 1000) and result[0].passed_pooled_gate
+    # GBP 1,000 per participant x 1,000 in each cohort.
+    assert sum(c.amount_minor for c in result) == 2 * 1000 * 100_000
     # Without the pooled route cohort 1 is not paid.
-    strict = peterborough_like(pooled=None).evaluate(
-        {"c1": (1000, 458), "c2": (1000, 450)}, comparison
-    )
-    assert [c.passed_gate for c in strict.cohorts] == [False, True]
-    assert strict.total == ib.Money(1_000_000, "GBP")
+    strict = peterborough_like(pooled=None).evaluate({"c1": (1000, 458), "c2": (1000, 450)})
+    assert [c.passed_gate for c in strict] == [False, True]
+    assert [c.paid for c in strict] == [False, True]
+    assert sum(c.amount_minor for c in strict) == 1000 * 100_000
 
 
 def test_effect_against_a_second_panel_and_increase() -> None:
-    rule = EffectTiers(
-        "jobs", direction="increase", tiers=TierTable([Tier(F(1, 10), None, eur(100))])
+    rule = EffectTierPayment(
+        "jobs", outcome="employed", direction="increase", tiers=[Tier(F(1, 10), None, eur(100))]
     )
-    assert rule.effect(F(33, 100), ComparisonGroup.from_counts(people=300, with_outcome=90)) == F(
-        1, 10
-    )
+    comparison = ComparisonGroup.from_counts(people=300, with_outcome=90)
+    # 33 % against 90/300 = 30 %: 0.33 / 0.3 - 1 = 10 %.
+    assert rule.effect(F(33, 100), comparison.rate) == F(1, 10)
+    (c,) = rule.evaluate({"a": (100, 33)}, comparison)
+    assert c.paid and c.unit_price == eur(100)
 
 
 def test_break_even() -> None:
     rule = peterborough_like()
-    assert rule.break_even(ib.Money(1200, "GBP")) == F(1, 5)
-    assert rule.break_even(ib.Money(1000, "GBP")) == F(1, 10)
-    assert rule.break_even(ib.Money(2000, "GBP")) is None
+    # per participant: GBP 1,200 needs the 20 % tier; GBP 1,000 the first, but not below 10 %.
+    assert break_even(rule, ib.Money(1200, "GBP")) == F(1, 5)
+    assert break_even(rule, ib.Money(1000, "GBP")) == F(1, 10)
+    assert break_even(rule, ib.Money(2000, "GBP")) is None
+    # per cohort of 10: GBP 12,000 is 10 x GBP 1,200: the 20 % tier again.
+    assert break_even(rule, ib.Money(12_000, "GBP"), 10) == F(1, 5)
+
+
+def test_break_even_per_event_avoided() -> None:
+    rule = EffectTierPayment(
+        "per_event",
+        clause="6",
+        outcome="reconvicted",
+        measure="events_per_person",
+        direction="reduction",
+        gate=F(1, 10),
+        comparison_events=1550,
+        comparison_people=1000,
+        price_per_event_avoided=ib.Money(1000, "GBP"),
+    )
+    # e x 1.55 x 1,000 people x GBP 1,000 >= GBP 279,000: e >= 279 / 1,550 = 9/50 = 18 %.
+    assert break_even(rule, ib.Money(279_000, "GBP"), 1000) == F(9, 50)
+    # GBP 100,000 needs 100/1,550 = 6.5 %, but the gate is 10 %.
+    assert break_even(rule, ib.Money(100_000, "GBP"), 1000) == F(1, 10)
+    # More than every event of the comparison rate: never.
+    assert break_even(rule, ib.Money(2_000_000, "GBP"), 1000) is None
+    # The effect that breaks even is paid that cost by the rule itself:
+    # 18 % of 1.55 = 0.279 fewer a person: 1.271 x 1,000 = 1,271 events.
+    (c,) = rule.evaluate({"a": (1000, 1271)})
+    assert c.effect == F(9, 50) and c.amount_minor == 279_000 * 100
 
 
 @pytest.mark.parametrize(
@@ -207,13 +235,13 @@ def test_bad_tier_tables_name_the_clause(tiers: list[Tier], rule: str) -> None:
 def test_a_gate_above_the_top_tier_and_an_empty_comparison_group_are_refused() -> None:
     tiers = TierTable([Tier(0, F(1, 5), eur(10)), Tier(F(1, 5), None, eur(20))])
     with pytest.raises(InvalidContract) as err:
-        EffectTiers("e", clause="6.3", gate=F(3, 10), tiers=tiers)
+        EffectTierPayment("e", clause="6.3", outcome="o", gate=F(3, 10), tiers=tiers.tiers)
     assert err.value.clause == "6.3" and err.value.field == "gate"
     with pytest.raises(InvalidContract) as err:
         ComparisonGroup.from_counts(people=0, with_outcome=0)
     assert err.value.field == "people"
     with pytest.raises(InvalidContract):
-        EffectTiers("e", tiers=tiers).effect(F(1, 2), ComparisonGroup.from_rate(0))
+        EffectTierPayment("e", outcome="o", tiers=tiers.tiers).effect(F(1, 2), F(0))
 
 
 # -- the waterfall ----------------------------------------------------------------------

@@ -122,8 +122,10 @@ class CohortTerms:
 
     ``eligible_statuses``: the register status a person must have on the
     enrolment date (empty: anyone).  ``target``: the cohort's target of
-    ``target_outcome`` (e.g. 100 employment months); the settlement reports
-    achievement against it.
+    ``target_outcome`` (e.g. 100 employment months), or ``target_share``: a
+    share of the cohort's settled participants (``1/2``: half as many units
+    as the cohort has participants); the settlement reports achievement
+    against it.
     """
 
     label: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
@@ -131,6 +133,9 @@ class CohortTerms:
     eligible_statuses: tuple[Status, ...] = attrs.field(factory=tuple, converter=_statuses)
     target_outcome: str | None = attrs.field(default=None, validator=v.optional(v.instance_of(str)))
     target: Fraction | None = attrs.field(
+        default=None, converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
+    )
+    target_share: Fraction | None = attrs.field(
         default=None, converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
     )
     max_participants: int | None = attrs.field(
@@ -197,6 +202,21 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                 field="target",
                 clause=cohort.clause or None,
             )
+        if cohort.target_share is not None:
+            if cohort.target is not None:
+                bad(
+                    f"cohort {cohort.label} gives both target and target_share",
+                    field="target_share",
+                    clause=cohort.clause or None,
+                    rule="a target is an absolute count or a share of the cohort, not both",
+                )
+            if not 0 < cohort.target_share <= 1:
+                bad(
+                    f"cohort {cohort.label} has target_share {cohort.target_share} outside (0, 1]",
+                    field="target_share",
+                    clause=cohort.clause or None,
+                    rule="a target share lies above 0 and at most 100 % of the cohort",
+                )
     money: list[tuple[str, str, Money]] = []
     for rule in contract.payment_rules:
         refs = references(rule)

@@ -383,6 +383,37 @@ def definitions(contract: Contract) -> tuple[Definition, ...]:
                 f'Efter punkt {o.clause or o.id} tæller en hændelse "{o.event}" på den dag, den er '
                 "registreret, inden for måleperioden.",
             )
+    shares = any(t.target_share is not None for t in c.cohorts) or any(
+        getattr(r, "target_share", None) is not None for r in c.payment_rules
+    )
+    if shares:
+        add(
+            "target_share",
+            "Target as a share of the cohort",
+            "Mål som andel af målgruppen",
+            "A target given as a share of a cohort is that share of the cohort's participants "
+            "settled at the evaluation date (enrolled in the referral period and not excluded), "
+            "counted in units of the outcome: a target of 1/2 for a cohort of 41 participants is "
+            "reached when the cohort's total reaches 20.5, that is 21 people with the outcome.",
+            "Et mål angivet som en andel af en målgruppe er den andel af målgruppens deltagere, "
+            "der er opgjort på opgørelsesdatoen (startet i visitationsperioden og ikke udelukket), "
+            "talt i resultatets enheder: et mål på 1/2 for en målgruppe på 41 deltagere er nået, "
+            "når målgruppens samlede resultat når 20,5, det vil sige 21 personer med resultatet.",
+        )
+    if any(getattr(r, "kind", "") == "weighted_achievement" for r in c.payment_rules):
+        add(
+            "achievement",
+            "Achievement of a metric",
+            "Målopfyldelse",
+            "A metric's achievement is the cohort's total of its outcome earned up to and "
+            "including the measurement date, divided by the metric's target, exactly; it counts "
+            "at most up to the metric's highest achievement. The share paid is the sum of each "
+            "metric's weight times its counted achievement; the weights add up to 1.",
+            "Et måls opfyldelse er målgruppens samlede resultat optjent til og med måledatoen "
+            "divideret med målets mål, eksakt; den tæller højst op til målets højeste "
+            "opfyldelse. Den udbetalte andel er summen af hvert måls vægt gange dets talte "
+            "opfyldelse; vægtene summerer til 1.",
+        )
     n = c.schedule.invoice_months
     add(
         "invoice_period",

@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -25,22 +25,28 @@ import attrs
 
 from impactbond.domain import _validators as v
 from impactbond.domain.terms import (
+    MEASURES,
+    ComparisonGroup,
     DatedAmount,
     RefusionSchedule,
     Tier,
     TierTable,
     check_gates,
     check_share_of_savings,
+    check_target,
+    target_in_units,
 )
 from impactbond.errors import InvalidContract
 from impactbond.money import Money
 
 __all__ = [
     "PAYMENT_RULE_KINDS",
+    "AchievementMetric",
     "ActivityFee",
     "BenefitSaving",
     "Cap",
     "CapScope",
+    "CohortEffect",
     "EffectTierPayment",
     "FixedFee",
     "PaymentRule",
@@ -49,6 +55,7 @@ __all__ = [
     "RuleReferences",
     "SavingsSharePayment",
     "TargetBonus",
+    "WeightedAchievementPayment",
     "references",
 ]
 
@@ -114,24 +121,45 @@ class PricePerUnit:
 
 @attrs.frozen
 class TargetBonus:
-    """A bonus paid once when a cohort's total of an outcome reaches ``target``."""
+    """A bonus paid once when a cohort's total of an outcome reaches its target.
+
+    The target is ``target`` units of ``outcome`` (an absolute count), or
+    ``target_share`` of the cohort's settled participants (``1/2``: half as
+    many units as the cohort has participants admitted and not excluded at
+    the evaluation date; "at least 50 % of participants self-sufficient").
+    Exactly one of the two is given.
+
+    >>> bonus = TargetBonus("half", clause="5", outcome="self_sufficient", cohort="a",
+    ...     target_share=Fraction(1, 2), bonus=Money(10000, "DKK"))
+    >>> bonus.target_for(people=41)
+    Fraction(41, 2)
+    """
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
     outcome: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)), kw_only=True)
     cohort: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)), kw_only=True)
-    target: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number, kw_only=True)
+    target: Fraction | None = attrs.field(
+        default=None,
+        converter=v.as_optional_fraction,
+        validator=v.optional(v.exact_number),
+        kw_only=True,
+    )
+    target_share: Fraction | None = attrs.field(
+        default=None,
+        converter=v.as_optional_fraction,
+        validator=v.optional(v.exact_number),
+        kw_only=True,
+    )
     bonus: Money = attrs.field(validator=_non_negative_money, kw_only=True)
     kind: str = attrs.field(default="target_bonus", init=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.target <= 0:
-            raise InvalidContract(
-                f"target {self.target} is not positive",
-                field="target",
-                clause=self.clause,
-                rule="a bonus target is positive",
-            )
+        check_target(self.target, self.target_share, self.clause)
+
+    def target_for(self, people: int) -> Fraction:
+        """The target in units of the outcome, for a cohort of ``people`` settled participants."""
+        return target_in_units(self.target, self.target_share, people)
 
 
 def _tiers(value: Iterable[Any]) -> tuple[Tier, ...]:
@@ -144,19 +172,61 @@ def _instalments(value: Iterable[Any]) -> tuple[DatedAmount, ...]:
 
 
 @attrs.frozen
+class CohortEffect:
+    """One cohort's measured effect, the gates it met, and what it is paid.
+
+    ``count`` is the cohort's people with the outcome (measure ``share``) or
+    its events (``events_per_person``); ``units`` and ``unit_price`` are the
+    payment line (1 cohort, ``people`` participants, or the events avoided;
+    the tier's payment or the price per event avoided), both zero-priced
+    when the cohort is not paid.  ``amount_minor`` is exact.
+    """
+
+    cohort: str
+    people: int
+    count: int | Fraction
+    treated_rate: Fraction
+    comparison: ComparisonGroup
+    effect: Fraction
+    passed_gate: bool
+    pooled_effect: Fraction
+    passed_pooled_gate: bool
+    events_avoided: Fraction
+    """(comparison rate - cohort rate) x people for a reduction (the other way for an increase)."""
+    units: Fraction
+    unit_price: Money
+
+    @property
+    def paid(self) -> bool:
+        """True if the cohort passed a gate and its payment is above zero."""
+        return (self.passed_gate or self.passed_pooled_gate) and self.amount_minor > 0
+
+    @property
+    def amount_minor(self) -> Fraction:
+        """units x unit price in minor units, exactly (rounded only at the contract's stage)."""
+        return self.units * self.unit_price.minor_units
+
+
+@attrs.frozen
 class EffectTierPayment:
     """Pay by the size of an effect against a counterfactual (family 2).
 
-    A cohort's *treated rate* is the share of its settled participants with
-    any of ``outcome`` by the measurement date (``measured_on``, default the
-    settlement's ``as_of``).  The comparison rate is the published
-    ``comparison_rate`` of the contract, or a second panel given to
+    ``measure`` is what is compared: ``"share"`` (the share of a cohort's
+    settled participants with any of ``outcome`` by ``measured_on``) or
+    ``"events_per_person"`` (the cohort's events of ``outcome`` per settled
+    participant, as reoffending contracts count reconvictions per 100
+    people).  The comparison is the published ``comparison_rate`` of the
+    contract (a share, or events per person), counts of a comparison group
+    (``comparison_events`` and ``comparison_people``: people with the outcome
+    or events, by ``measure``), or a second panel given to
     :func:`impactbond.settle` as ``comparison=``.  The effect is a relative
     ``"reduction"`` (``1 - treated / comparison``) or ``"increase"``
-    (``treated / comparison - 1``).  A cohort is paid its tier (per
-    participant with ``per_participant``) when its effect reaches ``gate``
-    or the effect pooled over the rule's cohorts reaches ``pooled_gate``.
-    Each paid cohort gets one cohort-level line.
+    (``treated / comparison - 1``).  A cohort is paid when its effect reaches
+    ``gate`` or the effect pooled over the rule's cohorts reaches
+    ``pooled_gate``: by the tier of its effect (``tiers``, per participant with
+    ``per_participant``) or, with ``price_per_event_avoided``, that price
+    times the events avoided, ``(comparison rate - cohort rate) x people``,
+    exactly.  Each paid cohort gets one cohort-level line.
 
     >>> from fractions import Fraction as F
     >>> rule = EffectTierPayment("pay_effect", clause="6", outcome="reconviction",
@@ -164,12 +234,22 @@ class EffectTierPayment:
     ...     tiers=[Tier(0, F(1, 5), Money(1000, "GBP")), Tier(F(1, 5), None, Money(2000, "GBP"))])
     >>> print(rule.table.payment_for(F(3, 20)))
     GBP 1,000.00
+    >>> per_event = EffectTierPayment("per_event", clause="6", outcome="reconviction",
+    ...     measure="events_per_person", direction="reduction", gate=F(1, 10),
+    ...     comparison_events=1500, comparison_people=1000,
+    ...     price_per_event_avoided=Money(2000, "GBP"))
+    >>> [c.events_avoided for c in per_event.evaluate({"a": (1000, 1290)})]   # (1.5 - 1.29) x 1000
+    [Fraction(210, 1)]
     """
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
     clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
     outcome: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)), kw_only=True)
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers, kw_only=True)
+    tiers: tuple[Tier, ...] = attrs.field(factory=tuple, converter=_tiers, kw_only=True)
+    price_per_event_avoided: Money | None = attrs.field(
+        default=None, validator=_non_negative_money, kw_only=True
+    )
+    measure: str = attrs.field(default="share", validator=v.in_(MEASURES), kw_only=True)
     direction: str = attrs.field(
         default="increase", validator=v.in_(("increase", "reduction")), kw_only=True
     )
@@ -192,6 +272,9 @@ class EffectTierPayment:
     comparison_people: int | None = attrs.field(
         default=None, validator=v.optional(v.instance_of(int)), kw_only=True
     )
+    comparison_events: int | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(int)), kw_only=True
+    )
     comparison_source: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
     cohorts: tuple[str, ...] = attrs.field(
         factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str), kw_only=True
@@ -202,32 +285,187 @@ class EffectTierPayment:
     kind: str = attrs.field(default="effect_tiers", init=False)
 
     def __attrs_post_init__(self) -> None:
-        table = self.table  # validates the tiers: monotone, no gaps, no overlaps
         clause = self.clause or None
-        check_gates(table, self.clause, gate=self.gate, pooled_gate=self.pooled_gate)
+
+        def bad(message: str, field: str, rule: str) -> InvalidContract:
+            return InvalidContract(message, field=field, clause=clause, rule=rule)
+
+        if bool(self.tiers) == (self.price_per_event_avoided is not None):
+            raise bad(
+                "give exactly one of tiers and price_per_event_avoided",
+                "tiers" if not self.tiers else "price_per_event_avoided",
+                "an effect is paid by tier or per event avoided, not both or neither",
+            )
+        if self.tiers:
+            table = self.table  # validates the tiers: monotone, no gaps, no overlaps
+            check_gates(table, self.clause, gate=self.gate, pooled_gate=self.pooled_gate)
         if self.comparison_people is not None and self.comparison_people <= 0:
-            raise InvalidContract(
+            raise bad(
                 "a comparison group with no people has no rate",
-                field="comparison_people",
-                clause=clause,
-                rule="a comparison group has at least one person",
+                "comparison_people",
+                "a comparison group has at least one person",
             )
-        if self.comparison_rate is not None and not 0 < self.comparison_rate <= 1:
-            raise InvalidContract(
-                f"comparison rate {self.comparison_rate} is outside (0, 1]",
-                field="comparison_rate",
-                clause=clause,
-                rule="a comparison rate lies above 0 and at most 1",
-            )
+        share = self.measure == "share"
+        if self.comparison_rate is not None:
+            if self.comparison_events is not None:
+                raise bad(
+                    "give the comparison as comparison_rate or as comparison_events and "
+                    "comparison_people, not both",
+                    "comparison_events",
+                    "one comparison per rule",
+                )
+            if self.comparison_rate <= 0 or (share and self.comparison_rate > 1):
+                raise bad(
+                    f"comparison rate {self.comparison_rate} is outside "
+                    + ("(0, 1]" if share else "(0, infinity)"),
+                    "comparison_rate",
+                    "a comparison share lies above 0 and at most 1"
+                    if share
+                    else "a comparison rate of events per person is above 0",
+                )
+        if self.comparison_events is not None:
+            people = self.comparison_people
+            if people is None:
+                raise bad(
+                    "comparison_events without comparison_people gives no rate",
+                    "comparison_people",
+                    "a counted comparison names its events and its people",
+                )
+            if self.comparison_events <= 0 or (share and self.comparison_events > people):
+                raise bad(
+                    f"{self.comparison_events} comparison events for {people} people",
+                    "comparison_events",
+                    "a counted comparison has at least one event"
+                    + (" and at most one person with the outcome per person" if share else ""),
+                )
 
     @property
     def table(self) -> TierTable:
         """The tiers as a validated :class:`~impactbond.domain.terms.TierTable`."""
         return TierTable(self.tiers, clause=self.clause)
 
+    @property
+    def currency(self) -> str:
+        """The currency the rule pays in."""
+        if self.price_per_event_avoided is not None:
+            return self.price_per_event_avoided.currency
+        return self.table.currency
+
     def applies_to(self, cohort: str) -> bool:
         """True if the rule measures ``cohort``."""
         return not self.cohorts or cohort in self.cohorts
+
+    def comparison_group(self) -> ComparisonGroup | None:
+        """The contract's own comparison (published rate or counts); None: given at settlement."""
+        source = self.comparison_source
+        if self.comparison_events is not None:
+            assert self.comparison_people is not None
+            if self.measure == "share":
+                return ComparisonGroup.from_counts(
+                    people=self.comparison_people,
+                    with_outcome=self.comparison_events,
+                    source=source,
+                )
+            return ComparisonGroup.from_events(
+                people=self.comparison_people, events=self.comparison_events, source=source
+            )
+        if self.comparison_rate is None:
+            return None
+        return ComparisonGroup(
+            self.comparison_rate, self.comparison_people, source, measure=self.measure
+        )
+
+    def effect(self, treated_rate: Fraction, comparison_rate: Fraction) -> Fraction:
+        """The relative effect of a treated rate against a comparison rate (above zero)."""
+        if comparison_rate == 0:
+            raise InvalidContract(
+                "a comparison rate of zero gives no relative effect",
+                field="comparison",
+                clause=self.clause or None,
+                rule="a relative effect needs a comparison rate above zero",
+            )
+        ratio = Fraction(treated_rate) / comparison_rate
+        return 1 - ratio if self.direction == "reduction" else ratio - 1
+
+    def evaluate(
+        self,
+        treated: Mapping[str, tuple[int, int | Fraction]],
+        comparison: ComparisonGroup | Mapping[str, ComparisonGroup] | None = None,
+    ) -> tuple[CohortEffect, ...]:
+        """The effect, gates and payment of cohorts ``{label: (people, count)}``.
+
+        ``count``: people with the outcome (measure ``share``) or events
+        (``events_per_person``).  ``comparison``: one group for all cohorts, one
+        per cohort, or (None) the contract's own.  This is what
+        :func:`impactbond.settle` runs for each scenario.
+        """
+        own = self.comparison_group()
+        rows = []
+        total = 0
+        pooled_t = pooled_c = Fraction(0)
+        for label, (people, count) in treated.items():
+            if people <= 0 or count < 0 or (self.measure == "share" and count > people):
+                raise InvalidContract(
+                    f"cohort {label} has {people} people and a count of {count}",
+                    field="treated",
+                    clause=self.clause or None,
+                    rule="a treated cohort has people, and a count between none and "
+                    + ("all of them" if self.measure == "share" else "any number of events"),
+                )
+            comp = comparison[label] if isinstance(comparison, Mapping) else comparison or own
+            if comp is None:
+                raise InvalidContract(
+                    f"rule {self.id} has no comparison for cohort {label}",
+                    field="comparison",
+                    clause=self.clause or None,
+                    rule="an effect is measured against a published rate or a comparison group",
+                )
+            if comp.measure != self.measure:
+                raise InvalidContract(
+                    f"the comparison of cohort {label} is measured as {comp.measure}, "
+                    f"the rule as {self.measure}",
+                    field="comparison",
+                    clause=self.clause or None,
+                    rule="an effect compares like with like",
+                )
+            rate = Fraction(count) / people
+            rows.append((label, people, count, rate, comp))
+            total += people
+            pooled_t += count
+            pooled_c += people * comp.rate
+        if not rows:
+            return ()
+        pooled = self.effect(pooled_t / total, pooled_c / total)
+        pooled_ok = self.pooled_gate is not None and pooled >= self.pooled_gate
+        sign = 1 if self.direction == "reduction" else -1
+        out = []
+        for label, people, count, rate, comp in rows:
+            e = self.effect(rate, comp.rate)
+            ok = e >= self.gate or pooled_ok
+            avoided = sign * (comp.rate - rate) * people
+            if self.price_per_event_avoided is not None:
+                price = self.price_per_event_avoided
+                units = max(avoided, Fraction(0)) if ok else Fraction(0)
+            else:
+                price = self.table.payment_for(e) if ok else Money.zero(self.currency)
+                units = Fraction(people if self.per_participant else 1)
+            out.append(
+                CohortEffect(
+                    label,
+                    people,
+                    count,
+                    rate,
+                    comp,
+                    e,
+                    e >= self.gate,
+                    pooled,
+                    pooled_ok,
+                    avoided,
+                    units,
+                    price,
+                )
+            )
+        return tuple(out)
 
 
 @attrs.frozen
@@ -342,6 +580,135 @@ class SavingsSharePayment:
 
 
 @attrs.frozen
+class AchievementMetric:
+    """One metric of a :class:`WeightedAchievementPayment`: an outcome against its target.
+
+    ``target`` (units of ``outcome``) or ``target_share`` (a share of the
+    cohort's settled participants), exactly one; ``weight`` its weight in the
+    payment; ``max_achievement`` the highest achievement counted (1: no
+    credit above the target; 6/5: up to 120 %).
+    """
+
+    outcome: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
+    weight: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number)
+    target: Fraction | None = attrs.field(
+        default=None, converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
+    )
+    target_share: Fraction | None = attrs.field(
+        default=None, converter=v.as_optional_fraction, validator=v.optional(v.exact_number)
+    )
+    max_achievement: Fraction = attrs.field(
+        default=Fraction(1), converter=v.as_fraction, validator=v.exact_number
+    )
+
+    def target_for(self, people: int) -> Fraction:
+        """The target in units of the outcome, for a cohort of ``people`` settled participants."""
+        return target_in_units(self.target, self.target_share, people)
+
+    def achievement(self, quantity: Fraction, people: int) -> Fraction:
+        """``quantity / target``, capped at ``max_achievement``, exactly."""
+        return min(Fraction(quantity) / self.target_for(people), self.max_achievement)
+
+
+def _metrics(value: Iterable[Any]) -> tuple[AchievementMetric, ...]:
+    return tuple(m if isinstance(m, AchievementMetric) else AchievementMetric(**m) for m in value)
+
+
+@attrs.frozen
+class WeightedAchievementPayment:
+    """Pay a share of an amount by the achievement of weighted metrics against their targets.
+
+    On ``measured_on`` each cohort of the rule is paid ``full_payment`` x
+    the sum over ``metrics`` of ``weight x min(quantity / target,
+    max_achievement)``, where ``quantity`` is the cohort's total of the
+    metric's outcome earned by that day: one cohort-level line, exact until
+    the contract's rounding.  The weights add up to 1, so ``full_payment``
+    is what a cohort is paid when every metric meets its target exactly
+    (more, up to the caps, when metrics may count above 100 %).
+
+    >>> rule = WeightedAchievementPayment("pbr", clause="7", full_payment=Money(100000, "GBP"),
+    ...     measured_on=date(2024, 3, 31), metrics=[
+    ...         AchievementMetric("jobs", Fraction(4, 5), target=Fraction(80)),
+    ...         AchievementMetric("training", Fraction(1, 5), target=Fraction(20),
+    ...                           max_achievement=Fraction(6, 5))])
+    >>> rule.share({"jobs": Fraction(60), "training": Fraction(30)}, people=100)
+    Fraction(21, 25)
+    """
+
+    id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
+    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
+    full_payment: Money = attrs.field(validator=_non_negative_money, kw_only=True)
+    metrics: tuple[AchievementMetric, ...] = attrs.field(converter=_metrics, kw_only=True)
+    measured_on: date = attrs.field(validator=v.instance_of(date), kw_only=True)
+    cohorts: tuple[str, ...] = attrs.field(
+        factory=tuple, converter=v.as_tuple, validator=v.tuple_of(str), kw_only=True
+    )
+    kind: str = attrs.field(default="weighted_achievement", init=False)
+
+    def __attrs_post_init__(self) -> None:
+        clause = self.clause or None
+        if not self.metrics:
+            raise InvalidContract(
+                "a weighted achievement payment has at least one metric",
+                field="metrics",
+                clause=clause,
+                rule="a payment by achievement names its metrics",
+            )
+        outcomes = [m.outcome for m in self.metrics]
+        for i, m in enumerate(self.metrics):
+            where = f"metrics[{i}]"
+            if not 0 < m.weight <= 1:
+                raise InvalidContract(
+                    f"metric {m.outcome} has weight {m.weight}, outside (0, 1]",
+                    field=f"{where}.weight",
+                    clause=clause,
+                    rule="a metric's weight lies above 0 and at most 1",
+                )
+            try:
+                check_target(m.target, m.target_share, self.clause)
+            except InvalidContract as err:
+                raise InvalidContract(
+                    f"metric {m.outcome}: {err.message}",
+                    field=f"{where}.{err.field}",
+                    clause=clause,
+                    rule=err.rule,
+                ) from None
+            if m.max_achievement <= 0:
+                raise InvalidContract(
+                    f"metric {m.outcome} has max_achievement {m.max_achievement}",
+                    field=f"{where}.max_achievement",
+                    clause=clause,
+                    rule="the highest achievement counted is above zero",
+                )
+            if m.outcome in outcomes[:i]:
+                raise InvalidContract(
+                    f"outcome {m.outcome} is measured by two metrics",
+                    field=f"{where}.outcome",
+                    clause=clause,
+                    rule="each metric measures its own outcome",
+                )
+        total = sum((m.weight for m in self.metrics), Fraction(0))
+        if total != 1:
+            raise InvalidContract(
+                f"the weights add up to {total}, not 1",
+                field="metrics",
+                clause=clause,
+                rule="the weights of the metrics add up to 1",
+            )
+
+    def applies_to(self, cohort: str) -> bool:
+        """True if the rule pays for ``cohort``."""
+        return not self.cohorts or cohort in self.cohorts
+
+    def share(self, quantities: Mapping[str, Fraction], people: int) -> Fraction:
+        """The share of ``full_payment`` earned: the weighted sum of the capped achievements."""
+        return sum(
+            (m.weight * m.achievement(quantities[m.outcome], people) for m in self.metrics),
+            Fraction(0),
+        )
+
+
+@attrs.frozen
 class FixedFee:
     """Fixed amounts paid on dates whatever the results (family 4).
 
@@ -405,7 +772,13 @@ class ActivityFee:
 
 
 PaymentRule = (
-    PricePerUnit | TargetBonus | EffectTierPayment | SavingsSharePayment | FixedFee | ActivityFee
+    PricePerUnit
+    | TargetBonus
+    | EffectTierPayment
+    | SavingsSharePayment
+    | WeightedAchievementPayment
+    | FixedFee
+    | ActivityFee
 )
 """Any payment rule (a tagged union in contract files, tag ``kind``)."""
 
@@ -414,6 +787,7 @@ PAYMENT_RULE_KINDS: dict[str, type[Any]] = {
     "target_bonus": TargetBonus,
     "effect_tiers": EffectTierPayment,
     "savings_share": SavingsSharePayment,
+    "weighted_achievement": WeightedAchievementPayment,
     "fixed_fee": FixedFee,
     "activity_fee": ActivityFee,
 }
@@ -439,9 +813,15 @@ def references(rule: PaymentRule) -> RuleReferences:
     if isinstance(rule, TargetBonus):
         return RuleReferences((rule.outcome,), (rule.cohort,), (rule.bonus,))
     if isinstance(rule, EffectTierPayment):
-        return RuleReferences((rule.outcome,), rule.cohorts, tuple(t.payment for t in rule.tiers))
+        prices = tuple(t.payment for t in rule.tiers)
+        if rule.price_per_event_avoided is not None:
+            prices += (rule.price_per_event_avoided,)
+        return RuleReferences((rule.outcome,), rule.cohorts, prices)
     if isinstance(rule, SavingsSharePayment):
         return RuleReferences((), rule.cohorts, tuple(rule.amounts()))
+    if isinstance(rule, WeightedAchievementPayment):
+        outcomes = tuple(m.outcome for m in rule.metrics)
+        return RuleReferences(outcomes, rule.cohorts, (rule.full_payment,))
     if isinstance(rule, FixedFee):
         cohorts = () if rule.cohort is None else (rule.cohort,)
         return RuleReferences((), cohorts, tuple(i.amount for i in rule.instalments))

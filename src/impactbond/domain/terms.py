@@ -32,6 +32,7 @@ from impactbond.errors import AmbiguousDate, InvalidContract, InvalidInput
 from impactbond.money import Money
 
 __all__ = [
+    "MEASURES",
     "ComparisonGroup",
     "DatedAmount",
     "DayCount",
@@ -99,6 +100,46 @@ def _optional_day_count(value: Any) -> Any:
 
 def _month_rounding(value: Any) -> Any:
     return v.member(MonthRounding, value)
+
+
+def check_target(target: Fraction | None, target_share: Fraction | None, clause: str) -> None:
+    """Refuse a target that is not exactly one of an absolute count and a share of the cohort."""
+    where = clause or None
+    if (target is None) == (target_share is None):
+        raise InvalidContract(
+            "give exactly one of target and target_share",
+            field="target" if target is None else "target_share",
+            clause=where,
+            rule="a target is an absolute count or a share of the cohort, not both or neither",
+        )
+    if target is not None and target <= 0:
+        raise InvalidContract(
+            f"target {target} is not positive",
+            field="target",
+            clause=where,
+            rule="a target is positive",
+        )
+    if target_share is not None and not 0 < target_share <= 1:
+        raise InvalidContract(
+            f"target_share {target_share} is outside (0, 1]",
+            field="target_share",
+            clause=where,
+            rule="a target share lies above 0 and at most 100 % of the cohort",
+        )
+
+
+def target_in_units(
+    target: Fraction | None, target_share: Fraction | None, people: int
+) -> Fraction:
+    """An absolute ``target``, or ``target_share`` x ``people`` (the cohort's settled participants).
+
+    >>> target_in_units(None, Fraction(1, 2), 41), target_in_units(Fraction(30), None, 41)
+    (Fraction(41, 2), Fraction(30, 1))
+    """
+    if target is not None:
+        return target
+    assert target_share is not None
+    return target_share * people
 
 
 @attrs.frozen
@@ -195,12 +236,24 @@ class TierTable:
         return paid
 
 
+MEASURES = ("share", "events_per_person")
+"""What an effect compares: the share of people with at least one event, or events per person."""
+
+
 @attrs.frozen
 class ComparisonGroup:
-    """The counterfactual: a published rate, or people and how many had the outcome.
+    """The counterfactual: a published rate, or people and their count of the outcome.
+
+    ``measure`` is what ``rate`` is: ``"share"`` (the share of people with at
+    least one event, between 0 and 1) or ``"events_per_person"`` (events per
+    person, e.g. 1.5 reconvictions per person; any rate from 0 up).
+    ``count`` is the people with the outcome (share) or the events
+    (events per person) behind a counted rate.
 
     >>> ComparisonGroup.from_counts(people=200, with_outcome=50).rate
     Fraction(1, 4)
+    >>> ComparisonGroup.from_events(people=200, events=310).rate
+    Fraction(31, 20)
     >>> ComparisonGroup.from_counts(people=0, with_outcome=0)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -210,46 +263,81 @@ class ComparisonGroup:
     rate: Fraction = attrs.field(converter=v.as_fraction, validator=v.exact_number)
     people: int | None = attrs.field(default=None)
     source: str = attrs.field(default="", validator=v.instance_of(str))
+    measure: str = attrs.field(default="share", validator=v.in_(MEASURES), kw_only=True)
+    count: int | None = attrs.field(default=None, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
-        if not 0 <= self.rate <= 1:
+        if self.measure == "share" and not 0 <= self.rate <= 1:
             raise InvalidContract(
                 f"comparison rate {self.rate} is outside [0, 1]",
                 field="rate",
-                rule="an outcome rate lies between 0 and 1",
+                rule="a share of people with the outcome lies between 0 and 1",
+            )
+        if self.rate < 0:
+            raise InvalidContract(
+                f"comparison rate {self.rate} is negative",
+                field="rate",
+                rule="events per person are zero or more",
             )
 
     @classmethod
-    def from_rate(cls, rate: Fraction | str | int, source: str = "published") -> ComparisonGroup:
-        """A published comparison rate."""
-        return cls(exact_fraction(rate), None, source)
+    def from_rate(
+        cls, rate: Fraction | str | int, source: str = "published", *, measure: str = "share"
+    ) -> ComparisonGroup:
+        """A published comparison rate (a share, or events per person)."""
+        return cls(exact_fraction(rate), None, source, measure=measure)
 
     @classmethod
     def from_counts(cls, *, people: int, with_outcome: int, source: str = "") -> ComparisonGroup:
         """A comparison group of ``people``, ``with_outcome`` of whom had the outcome."""
-        if people <= 0:
-            raise InvalidContract(
-                "a comparison group with no people has no rate",
-                field="people",
-                rule="a comparison group has at least one person",
-            )
+        _check_people(people)
         if not 0 <= with_outcome <= people:
             raise InvalidContract(
                 f"{with_outcome} of {people} people had the outcome",
                 field="with_outcome",
                 rule="between none and all of the group have the outcome",
             )
-        return cls(Fraction(with_outcome, people), people, source)
+        return cls(Fraction(with_outcome, people), people, source, count=with_outcome)
 
     @classmethod
-    def from_settlement(cls, settlement: Any, outcome_id: str, source: str = "") -> ComparisonGroup:
-        """Count a second panel: the share of its settled participants with the outcome.
+    def from_events(cls, *, people: int, events: int, source: str = "") -> ComparisonGroup:
+        """A comparison group of ``people`` with ``events`` events between them."""
+        _check_people(people)
+        if events < 0:
+            raise InvalidContract(
+                f"{events} events is negative",
+                field="events",
+                rule="a count of events is zero or more",
+            )
+        return cls(
+            Fraction(events, people), people, source, measure="events_per_person", count=events
+        )
+
+    @classmethod
+    def from_settlement(
+        cls, settlement: Any, outcome_id: str, source: str = "", *, measure: str = "share"
+    ) -> ComparisonGroup:
+        """Count a second panel: the share of its settled participants with the outcome
+        (or, with ``measure="events_per_person"``, its events per settled participant).
 
         ``settlement`` is a :class:`~impactbond.settle.Settlement` of the
-        comparison group under the same outcome definitions.
+        comparison group under the same outcome definitions, over all its
+        cohorts (``settle(..., role="comparison")`` keeps the figures per cohort).
         """
         people, with_outcome = settlement.outcome_counts(outcome_id)
+        if measure == "events_per_person":
+            events = int(settlement.quantity(outcome_id))
+            return cls.from_events(people=people, events=events, source=source)
         return cls.from_counts(people=people, with_outcome=with_outcome, source=source)
+
+
+def _check_people(people: int) -> None:
+    if people <= 0:
+        raise InvalidContract(
+            "a comparison group with no people has no rate",
+            field="people",
+            rule="a comparison group has at least one person",
+        )
 
 
 @attrs.frozen

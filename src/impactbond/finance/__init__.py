@@ -2,10 +2,12 @@
 
 :mod:`~impactbond.finance.cashflows` (a ledger of dated money per party, NPV,
 IRR, XIRR, money multiple, payback date), :mod:`~impactbond.finance.savings`
-(refusion schedules, municipal net cost, share of savings),
-:mod:`~impactbond.finance.effect` (effect against a counterfactual, gates,
-tiers, break-even) and :mod:`~impactbond.finance.waterfall` (fees, top-ups,
-return caps, guarantees).  Sign convention: from each party's own point of
+(refusion schedules, municipal net cost, rounding a share),
+:mod:`~impactbond.finance.effect` (the break-even effect of an effect rule)
+and :mod:`~impactbond.finance.waterfall` (fees, top-ups, return caps,
+guarantees).  The payment terms themselves (effect tiers, savings shares)
+are rules of :mod:`impactbond.domain.payment`, run by :func:`impactbond.settle`.
+Sign convention: from each party's own point of
 view, money received is positive and money paid out is negative.
 """
 
@@ -19,18 +21,10 @@ from impactbond.finance.cashflows import (
     xirr,
     xnpv,
 )
-from impactbond.finance.effect import (
-    CohortEffect,
-    ComparisonGroup,
-    EffectResult,
-    EffectTiers,
-    Tier,
-    TierTable,
-)
+from impactbond.finance.effect import ComparisonGroup, Tier, TierTable, break_even
 from impactbond.finance.savings import (
     RefusionBand,
     RefusionSchedule,
-    SavingsShare,
     municipal_net_cost,
     municipal_net_saving,
     round_money,
@@ -50,20 +44,17 @@ from impactbond.finance.waterfall import (
 __all__ = [
     "CashFlow",
     "CashFlows",
-    "CohortEffect",
     "ComparisonGroup",
-    "EffectResult",
-    "EffectTiers",
     "Guarantee",
     "GuaranteeCall",
     "RefusionBand",
     "RefusionSchedule",
     "ReturnCap",
-    "SavingsShare",
     "Tier",
     "TierTable",
     "TopUp",
     "Waterfall",
+    "break_even",
     "cash_flows",
     "delivery_fees",
     "irr",

@@ -5,9 +5,10 @@ A Danish municipality pays a benefit and gets part of it back from the state
 week of benefit avoided therefore saves the municipality only the part it does
 not get back.  :class:`RefusionSchedule` holds those shares as dated
 parameters (benefit, week bands, ``valid_from``, clause);
-:func:`municipal_net_cost` prices benefit weeks net of refusion; and
-:class:`SavingsShare` pays a share of savings measured against a control group
-(family 3 of the payment designs; see the Koto-SIB page of the docs).
+:func:`municipal_net_cost` prices benefit weeks net of refusion.  The payment
+term that shares savings measured against a control group (family 3) is
+:class:`~impactbond.domain.payment.SavingsSharePayment`, run by
+:func:`impactbond.settle` (see the Koto-SIB page of the docs).
 
 All amounts are exact: shares are :class:`~fractions.Fraction`, money is
 rounded once, at the end, with the contract's :class:`~impactbond.money.Rounding`.
@@ -25,23 +26,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from fractions import Fraction
 
-import attrs
 import numpy as np
-from attrs import validators as v
 
 from impactbond.domain.terms import (
     RefusionBand,
     RefusionSchedule,
-    check_share_of_savings,
-    exact_fraction,
 )
-from impactbond.errors import InvalidInput
 from impactbond.money import Money, Rounding, round_fraction_to_minor
 
 __all__ = [
     "RefusionBand",
     "RefusionSchedule",
-    "SavingsShare",
     "municipal_net_cost",
     "municipal_net_saving",
     "round_money",
@@ -127,51 +122,3 @@ def municipal_net_saving(
     Money('23700.00', 'DKK')
     """
     return municipal_net_cost(avoided_weeks, weekly_rate, schedule, rounding=rounding) - payments
-
-
-@attrs.frozen
-class SavingsShare:
-    """Pay a share of the public savings measured against a control group.
-
-    The net saving per person is what the treated group produced for the
-    public purse over the comparison: the tax gain minus the change in
-    transfers (a fall in transfers is a saving).  The payment is ``share`` of
-    the net saving of all ``participants``; a negative saving pays nothing.
-
-    >>> rule = SavingsShare("koto", clause="7", share=Fraction(1, 2))
-    >>> print(rule.net_saving_per_person(Money(1330, "EUR"), Money(-1340, "EUR")))
-    EUR 2,670.00
-    >>> print(rule.payment(2636, Money(1330, "EUR"), Money(-1340, "EUR")))
-    EUR 3,519,060.00
-    >>> SavingsShare("x", clause="7", share=Fraction(3, 2))  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    impactbond.errors.InvalidContract: share 3/2 is outside [0, 1] [field=share, ...]
-    """
-
-    id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
-    clause: str = attrs.field(default="", validator=v.instance_of(str), kw_only=True)
-    share: Fraction = attrs.field(converter=exact_fraction, kw_only=True)
-    rounding: Rounding = attrs.field(default=Rounding.HALF_UP, converter=Rounding, kw_only=True)
-    kind: str = attrs.field(default="savings_share", init=False)
-
-    def __attrs_post_init__(self) -> None:
-        check_share_of_savings(self.share, self.clause)
-
-    @staticmethod
-    def net_saving_per_person(tax_gain: Money, transfer_change: Money) -> Money:
-        """Tax gain minus the change in transfers, per person, against the control group."""
-        return tax_gain - transfer_change
-
-    def net_saving(self, participants: int, tax_gain: Money, transfer_change: Money) -> Money:
-        """The net saving of the whole group (per-person difference x participants)."""
-        if participants < 0:
-            raise InvalidInput("a negative number of participants", field="participants")
-        return self.net_saving_per_person(tax_gain, transfer_change) * participants
-
-    def payment(self, participants: int, tax_gain: Money, transfer_change: Money) -> Money:
-        """``share`` of the net saving, rounded once; zero when there is no saving."""
-        saving = self.net_saving(participants, tax_gain, transfer_change)
-        if saving.amount <= 0:
-            return Money.zero(saving.currency)
-        return share_of(saving, self.share, self.rounding)

@@ -187,7 +187,7 @@ def _pricings(contract: Any) -> list[dict[str, Any]]:
                     },
                     "price_description": _v(
                         f"a bonus of {currency} {rule.bonus.amount} once cohort {rule.cohort} "
-                        f"reaches {rule.target} of {rule.outcome} (rule {rule.id}, clause "
+                        f"reaches {_bonus_target(rule)} of {rule.outcome} (rule {rule.id}, clause "
                         f"{rule.clause or '-'})"
                     ),
                     "source_ids": "impactbond-contract",
@@ -546,3 +546,9 @@ def indigo_project(
 def indigo_json(contract: Any, settlement: Any = None, **kwargs: Any) -> str:
     """:func:`indigo_project` as JSON text."""
     return json.dumps(indigo_project(contract, settlement, **kwargs), indent=2, ensure_ascii=False)
+
+
+def _bonus_target(rule: TargetBonus) -> str:
+    if rule.target_share is not None:
+        return f"{rule.target_share} of its settled participants in units"
+    return str(rule.target)

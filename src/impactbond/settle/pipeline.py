@@ -19,6 +19,7 @@ import numpy.typing as npt
 from impactbond.domain.contract import Contract
 from impactbond.domain.outcome import RecordedEvent, Retention
 from impactbond.domain.participant import Participant
+from impactbond.domain.payment import EffectTierPayment
 from impactbond.domain.terms import ComparisonGroup
 from impactbond.domain.trajectory import Trajectory
 from impactbond.errors import SettlementError
@@ -26,7 +27,7 @@ from impactbond.register import Register
 from impactbond.settle.admit import Admission, Roster, admission, cohort_limits, roster
 from impactbond.settle.caps import CapPart, apply_caps, local_runner
 from impactbond.settle.clock import Observation, observe
-from impactbond.settle.group import GROUP_RULES, GroupContext
+from impactbond.settle.group import GROUP_RULES, GroupContext, comparison_figures
 from impactbond.settle.lines import LineBlock, assemble
 from impactbond.settle.measure import MeasureContext, Measured, measure
 from impactbond.settle.price import PRICERS, PriceContext
@@ -109,7 +110,14 @@ def _achievements(
             m = measured[terms.target_outcome]
             mine = (cohort == ci) & (scenario == s)
             q = Fraction(int(m.totals[mine].sum()), m.den)
-            out.append(Achievement(terms.label, terms.target_outcome, q, terms.target, int(s)))
+            target = terms.target
+            if terms.target_share is not None:
+                target = terms.target_share * int(mine.sum())
+            out.append(
+                Achievement(
+                    terms.label, terms.target_outcome, q, target, int(s), terms.target_share
+                )
+            )
     return tuple(out)
 
 
@@ -161,7 +169,13 @@ class ParticipantStages:
 
 
 def participant_stages(
-    contract: Contract, register: Register, obs: Observation, adm: Admission, full: I64
+    contract: Contract,
+    register: Register,
+    obs: Observation,
+    adm: Admission,
+    full: I64,
+    *,
+    price: bool = True,
 ) -> ParticipantStages:
     """Admission, measurement and pricing: every stage that reads one participant at a time."""
     roster_ = roster(contract, register, obs, adm, full)
@@ -180,6 +194,8 @@ def participant_stages(
     blocks = []
     for index, rule in enumerate(contract.payment_rules):
         kind = type(rule)
+        if not price and kind in PRICERS:
+            continue
         if kind in PRICERS:
             blocks.append(PRICERS[kind](rule, index, pctx))
         elif kind not in GROUP_RULES:
@@ -193,6 +209,11 @@ def group_stage(contract: Contract, gctx: GroupContext) -> tuple[list[LineBlock]
     """The group rules' lines and the figures behind them."""
     blocks: list[LineBlock] = []
     figures: list[Any] = []
+    if gctx.role == "comparison":  # measured under the same outcomes, nothing priced
+        for rule in contract.payment_rules:
+            if isinstance(rule, EffectTierPayment):
+                figures += comparison_figures(rule, gctx)
+        return blocks, figures
     for index, rule in enumerate(contract.payment_rules):
         if type(rule) in GROUP_RULES:
             block, found = GROUP_RULES[type(rule)](rule, index, gctx)
@@ -210,6 +231,7 @@ def settle(
     data_until: date | None = None,
     events: Mapping[str, Iterable[tuple[str, date]]] | None = None,
     comparison: Comparison | None = None,
+    role: str = "treatment",
 ) -> Settlement:
     """Evaluate ``contract`` on the register data at ``as_of``.
 
@@ -237,7 +259,17 @@ def settle(
         The counterfactual of effect-tier rules instead of the contract's
         published rate: a Settlement of a comparison group under the same
         outcomes, or per cohort a
-        :class:`~impactbond.domain.terms.ComparisonGroup` or ``(people, with_outcome)``.
+        :class:`~impactbond.domain.terms.ComparisonGroup` or ``(people, count)``
+        (people with the outcome, or events for ``measure = "events_per_person"``).
+        A settlement made with ``role="comparison"`` compares each cohort with
+        the same cohort of the comparison group.
+    role:
+        ``"treatment"`` (the default) prices the rules.  ``"comparison"``
+        settles a comparison group's register under the same contract: every
+        outcome is measured as for the treatment, nothing is paid, and
+        :attr:`Settlement.figures` holds per effect rule and cohort the people,
+        the people with the outcome and the events by the rule's measurement
+        date (:class:`~impactbond.settle.group.ComparisonFigures`).
 
     Returns
     -------
@@ -256,12 +288,24 @@ def settle(
     >>> s.total == sum(s.by_cohort().values(), ib.Money.zero("DKK"))
     True
     """
+    if role not in ("treatment", "comparison"):
+        raise SettlementError(
+            f"role {role!r} is not 'treatment' or 'comparison'",
+            field="role",
+            rule="a settlement pays a treatment group or measures a comparison group",
+        )
+    if role == "comparison" and comparison is not None:
+        raise SettlementError(
+            "a comparison group is settled without a comparison of its own",
+            field="comparison",
+            rule="a comparison group is measured, not compared",
+        )
     register = _as_register(participants, trajectories, events)
     _check_events(contract, register)
     obs = observe(contract, register, as_of=as_of, data_until=data_until)
     adm = admission(contract, register, obs)
     (full,) = cohort_limits(contract, [adm.limit_candidates(contract)])
-    stage = participant_stages(contract, register, obs, adm, full)
+    stage = participant_stages(contract, register, obs, adm, full, price=role == "treatment")
     scenario = stage.register.scenario.astype(np.int64)
     scenarios = np.unique(scenario) if len(scenario) else np.zeros(1, dtype=np.int64)
     gctx = GroupContext(
@@ -273,6 +317,7 @@ def settle(
         scenario_index=np.searchsorted(scenarios, scenario),
         measured=stage.measured,
         comparison=comparison,
+        role=role,
     )
     group_blocks, figures = group_stage(contract, gctx)
     person_blocks = stage.blocks
@@ -340,4 +385,5 @@ def settle(
         retention=_retention_figures(contract, measured, roster.cohort, scenario),
         figures=tuple(figures),
         participants_in=len(register),
+        role=role,
     )

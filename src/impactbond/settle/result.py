@@ -58,6 +58,9 @@ class Achievement:
     quantity: Fraction
     target: Fraction | None
     scenario: int = 0
+    target_share: Fraction | None = None
+    """The cohort's target as a share of its settled participants (``target`` is then that
+    share of them)."""
 
     @property
     def ratio(self) -> Fraction | None:
@@ -201,8 +204,12 @@ class Settlement:
     achievements: tuple[Achievement, ...]
     retention: tuple[RetentionFigures, ...]
     figures: tuple[Any, ...]
-    """What decided each effect and savings payment (paid or not)."""
+    """What decided each group payment, paid or not (effect, bonus, savings, achievement);
+    for a comparison group, what it measured per effect rule and cohort."""
     participants_in: int
+    role: str = "treatment"
+    """``"treatment"``, or ``"comparison"``: a comparison group measured under the contract's
+    outcomes, with no lines."""
 
     def __attrs_post_init__(self) -> None:
         _freeze(self)

@@ -46,6 +46,7 @@ from impactbond.domain.outcome import (
 )
 from impactbond.domain.participant import Participant
 from impactbond.domain.payment import (
+    AchievementMetric,
     ActivityFee,
     BenefitSaving,
     Cap,
@@ -56,6 +57,7 @@ from impactbond.domain.payment import (
     PricePerUnit,
     SavingsSharePayment,
     TargetBonus,
+    WeightedAchievementPayment,
     unit_prices,
 )
 from impactbond.domain.terms import (
@@ -254,6 +256,15 @@ def payment_rules(
             target=_fractions(Fraction(1, 1000), 1000),
             bonus=money(currency, max_amount=1_000_000),
         ),
+        st.builds(
+            TargetBonus,
+            st.just(rule_id),
+            clause=clauses_,
+            outcome=st.sampled_from(outcome_ids),
+            cohort=st.sampled_from(cohort_labels),
+            target_share=_fractions(Fraction(1, 1000), 1),
+            bonus=money(currency, max_amount=1_000_000),
+        ),
     )
 
 
@@ -282,22 +293,77 @@ def _effect_rule(
     currency: str,
     clauses_: Strategy[str],
 ) -> EffectTierPayment:
-    tiers = draw(tier_tables(currency))
-    top = tiers[-1].from_effect
+    measure = draw(st.sampled_from(["share", "events_per_person"]))
+    per_event = draw(st.booleans())
+    tiers = () if per_event else draw(tier_tables(currency))
+    top = tiers[-1].from_effect if tiers else Fraction(1, 2)
+    people = draw(st.none() | st.integers(1, 10**6))
+    counted = people is not None and draw(st.booleans())
+    events = None
+    if counted:
+        assert people is not None
+        events = draw(st.integers(1, people if measure == "share" else 3 * people))
+    most = 1 if measure == "share" else 3
     return EffectTierPayment(
         rule_id,
         clause=draw(clauses_),
         outcome=draw(st.sampled_from(outcome_ids)),
         tiers=tiers,
+        price_per_event_avoided=draw(money(currency, max_amount=10**6)) if per_event else None,
+        measure=measure,
         direction=draw(st.sampled_from(["increase", "reduction"])),
         gate=draw(_fractions(0, top)),
         pooled_gate=draw(st.none() | _fractions(0, top)),
         per_participant=draw(st.booleans()),
-        comparison_rate=draw(st.none() | _fractions(Fraction(1, 1000), 1)),
-        comparison_people=draw(st.none() | st.integers(1, 10**6)),
+        comparison_rate=None if counted else draw(st.none() | _fractions(Fraction(1, 1000), most)),
+        comparison_people=people,
+        comparison_events=events,
         comparison_source=draw(st.text(max_size=20)),
         cohorts=tuple(draw(st.lists(st.sampled_from(cohort_labels), unique=True))),
         measured_on=draw(st.none() | _dates()),
+    )
+
+
+@st.composite
+def _weighted_rule(
+    draw: st.DrawFn,
+    rule_id: str,
+    outcome_ids: list[str],
+    cohort_labels: list[str],
+    currency: str,
+    clauses_: Strategy[str],
+) -> WeightedAchievementPayment:
+    chosen = draw(st.lists(st.sampled_from(outcome_ids), min_size=1, max_size=3, unique=True))
+    cuts = sorted(
+        draw(
+            st.lists(
+                _fractions(Fraction(1, 100), Fraction(99, 100)),
+                min_size=len(chosen) - 1,
+                max_size=len(chosen) - 1,
+                unique=True,
+            )
+        )
+    )
+    bounds = [Fraction(0), *cuts, Fraction(1)]
+    metrics = []
+    for i, outcome in enumerate(chosen):
+        share = draw(st.booleans())
+        metrics.append(
+            AchievementMetric(
+                outcome,
+                bounds[i + 1] - bounds[i],
+                target=None if share else Fraction(draw(st.integers(1, 1000))),
+                target_share=Fraction(draw(st.integers(1, 20)), 20) if share else None,
+                max_achievement=Fraction(draw(st.integers(1, 20)), 10),
+            )
+        )
+    return WeightedAchievementPayment(
+        rule_id,
+        clause=draw(clauses_),
+        full_payment=draw(money(currency, max_amount=10**6)),
+        metrics=metrics,
+        measured_on=draw(_dates()),
+        cohorts=tuple(draw(st.lists(st.sampled_from(cohort_labels), unique=True))),
     )
 
 
@@ -355,7 +421,8 @@ def _design_rules(
         payee=st.sampled_from(["provider", "investor"]),
     )
     effect = _effect_rule(rule_id, outcome_ids, cohort_labels, currency, clauses_)
-    return st.one_of(effect, savings, fixed, activity)
+    weighted = _weighted_rule(rule_id, outcome_ids, cohort_labels, currency, clauses_)
+    return st.one_of(effect, savings, weighted, fixed, activity)
 
 
 def financing(
