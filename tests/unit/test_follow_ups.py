@@ -351,3 +351,22 @@ def test_the_schedule_renders_the_follow_ups_and_their_prices() -> None:
     assert "one unit for each follow-up (12, 18, 24 calendar months after enrolment" in text
     assert "except disability pension (førtidspension) in the 6 calendar months" in text
     assert "(by follow-up in months 12: DKK 4,000.00, 24: DKK 6,000.00)" in text
+
+
+def test_a_partitioned_settlement_equals_the_single_one() -> None:
+    from impactbond.scale import settle_partitioned
+
+    c = loads_contract(CONTRACT)
+    people, trajectories = people_and_spells()
+    as_of, data_until = date(2026, 2, 1), date(2026, 1, 31)
+    order = sorted(range(len(people)), key=lambda i: people[i].id)
+    parts = [
+        ib.Register.from_objects([people[i] for i in chunk], [trajectories[i] for i in chunk])
+        for chunk in (order[:2], order[2:])
+    ]
+    whole = settle(as_of, data_until)
+    split = settle_partitioned(c, parts, as_of=as_of, data_until=data_until)
+    # 21,000 earned (see the worked test), 15,000 due on 1 February 2026.
+    assert split.accrued_minor == 2_100_000
+    assert split.due_minor == 1_500_000
+    assert split.n_lines == len(whole.lines) == 7  # ada 3, bob 1, cem 2, dan 1, eve 0
