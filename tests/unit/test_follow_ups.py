@@ -12,13 +12,18 @@ from __future__ import annotations
 from datetime import date
 
 import attrs
+import numpy as np
 import pytest
 
 import impactbond as ib
+from impactbond.domain.definitions import definitions
 from impactbond.domain.outcome import StatusAtFollowUp
 from impactbond.domain.payment import PricePerUnit
 from impactbond.errors import AmbiguousDate, ContractFileError, InvalidContract
 from impactbond.io.contract_file import dumps_contract, loads_contract
+from impactbond.render import render_markdown
+from impactbond.scale import settle_partitioned
+from impactbond.settle.clock import observe
 
 CONTRACT = """
 id = "follow-ups"
@@ -329,8 +334,6 @@ def test_explain_names_the_follow_up_its_date_the_status_and_the_look_back() -> 
 
 
 def test_definitions_state_the_follow_up_date_and_the_look_back() -> None:
-    from impactbond.domain.definitions import definitions
-
     d = {x.id: x for x in definitions(loads_contract(CONTRACT))}
     assert "12, 18, 24 calendar months after the date of enrolment" in d["follow_up:in_work"].text
     assert "the last day of that month" in d["follow_up:in_work"].text
@@ -345,8 +348,6 @@ def test_definitions_state_the_follow_up_date_and_the_look_back() -> None:
 
 
 def test_the_schedule_renders_the_follow_ups_and_their_prices() -> None:
-    from impactbond.render import render_markdown
-
     text = render_markdown(loads_contract(CONTRACT))
     assert "one unit for each follow-up (12, 18, 24 calendar months after enrolment" in text
     assert "except disability pension (førtidspension) in the 6 calendar months" in text
@@ -354,8 +355,6 @@ def test_the_schedule_renders_the_follow_ups_and_their_prices() -> None:
 
 
 def test_a_partitioned_settlement_equals_the_single_one() -> None:
-    from impactbond.scale import settle_partitioned
-
     c = loads_contract(CONTRACT)
     people, trajectories = people_and_spells()
     as_of, data_until = date(2026, 2, 1), date(2026, 1, 31)
@@ -370,3 +369,35 @@ def test_a_partitioned_settlement_equals_the_single_one() -> None:
     assert split.accrued_minor == 2_100_000
     assert split.due_minor == 1_500_000
     assert split.n_lines == len(whole.lines) == 7  # ada 3, bob 1, cem 2, dan 1, eve 0
+
+
+def test_the_clock_look_back_starts_by_calendar_month_or_by_day() -> None:
+    c = loads_contract(CONTRACT)
+    people, trajectories = people_and_spells()
+    obs = observe(c, ib.Register.from_objects(people, trajectories), as_of=date(2026, 2, 1))
+    days = np.array([date(2025, 8, 31).toordinal(), date(2025, 3, 15).toordinal()])
+    # 31 Aug 2025 - 6 months: 31 Feb 2025 does not exist; down: 28 Feb, up: 1 Mar.
+    # 15 Mar 2025 - 6 months = 15 Sep 2024 (any rounding).
+    down = obs.lookback_start(days, months=6, rounding=ib.MonthRounding.DOWN)
+    up = obs.lookback_start(days, months=6, rounding=ib.MonthRounding.UP)
+    assert [date.fromordinal(int(d)) for d in down] == [date(2025, 2, 28), date(2024, 9, 15)]
+    assert [date.fromordinal(int(d)) for d in up] == [date(2025, 3, 1), date(2024, 9, 15)]
+    # The contract's own rounding (down) when the outcome names none.
+    assert obs.lookback_start(days, months=6).tolist() == down.tolist()
+    # 181 days before 15 Mar 2025 is 15 Sep 2024 (16 + 31 + 30 + 31 + 31 + 28 + 14 = 181).
+    by_day = obs.lookback_start(days[1:], day_count=181)
+    assert date.fromordinal(int(by_day[0])) == date(2024, 9, 15)
+    # A follow-up on 31 Jul 2025 is measured for dan (exit 30 Jun 2025) only without exit.
+    dan = ib.Register.from_objects(people, trajectories).row_of("dan")
+    july = np.array([date(2025, 6, 30).toordinal(), date(2025, 7, 1).toordinal()])
+    assert obs.measured_on_day(july, np.array([dan, dan])).tolist() == [True, False]
+
+
+def test_definitions_of_a_look_back_in_days() -> None:
+    c = loads_contract(CONTRACT)
+    o = attrs.evolve(c.outcomes[0], lookback_months=None, lookback_days=183)
+    d = {x.id: x for x in definitions(attrs.evolve(c, outcomes=[o]))}
+    assert (
+        "the 183 days before its date: from the day 183 days earlier" in d["lookback:in_work"].text
+    )
+    assert "de 183 dage før datoen: fra dagen 183 dage tidligere" in d["lookback:in_work"].text_da
