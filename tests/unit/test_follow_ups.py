@@ -303,6 +303,7 @@ def test_an_ambiguous_look_back_month_end_needs_a_rounding() -> None:
             c, people[:1], trajectories[:1], as_of=date(2026, 2, 1), data_until=date(2026, 1, 31)
         )
     assert info.value.field == "lookback_months"
+    assert info.value.participant == "ada"
     assert info.value.clause == "2"
 
 

@@ -587,6 +587,22 @@ def _status_set(statuses: tuple[Any, ...]) -> BoolArray:
     return table
 
 
+def _first_ambiguous(
+    ctx: MeasureContext, outcome: StatusAtFollowUp, rows: I64, day: I64
+) -> str | None:
+    """The participant of the first follow-up whose look-back start the contract leaves open
+    (only on the way to an error)."""
+    for d in np.unique(day).tolist():
+        try:
+            ctx.obs.lookback_start(
+                np.array([d]), months=outcome.lookback_months, rounding=outcome.month_rounding
+            )
+        except AmbiguousDate:
+            row = int(rows[np.flatnonzero(day == d)[0]])
+            return str(ctx.register.ids[row].as_py())
+    return None
+
+
 @measurer(StatusAtFollowUp)
 def _status_at_follow_up(outcome: StatusAtFollowUp, ctx: MeasureContext) -> Measured:
     """One item per follow-up held on its date, with no look-back status before it.
@@ -615,6 +631,7 @@ def _status_at_follow_up(outcome: StatusAtFollowUp, ctx: MeasureContext) -> Meas
     except AmbiguousDate as err:
         raise AmbiguousDate(
             f"{outcome.id}: look-back of {outcome.lookback_months} months: {err.message}",
+            participant=_first_ambiguous(ctx, outcome, rows, day),
             field="lookback_months",
             clause=outcome.clause or None,
             rule=err.rule,
