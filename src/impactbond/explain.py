@@ -522,6 +522,11 @@ def explain_participant(s: Settlement, participant_id: str) -> str:
             f"{format_number(q)} {outcome.unit}(s)",
             f"  window from {_day(int(ws[row]))} to {_day(int(we[row]))}",
         ]
+        if isinstance(outcome, StatusAtFollowUp) and m.follow_up_day is not None:
+            out[-1] = "  follow-up dates: " + ", ".join(
+                f"{_day(int(d))} ({mo} months)"
+                for d, mo in zip(m.follow_up_day[row], outcome.follow_up_months, strict=True)
+            )
         out += [f"  {why}" for why in _why_not(s, row, outcome)]
         for ri, rule in enumerate(c.payment_rules):
             sel = mine[(lines.outcome[mine] == oi) & (lines.rule[mine] == ri)]

@@ -320,6 +320,7 @@ def test_explain_names_the_follow_up_its_date_the_status_and_the_look_back() -> 
         "(184 days): no excluded status found (found: 95 days disability pension (excepted); "
         "89 days ordinary education, study grant)"
     ) in cem
+    assert "follow-up dates: 2025-02-28 (12 months), 2025-08-29 (18 months), 2026-02-28" in cem
     assert "quantity 1 x 4,000 = 4,000, rounded DKK 4,000.00" in cem
     assert "quantity 1 x 1,000 = 1,000, rounded DKK 1,000.00" in cem  # the 18-month one
     assert "follow-up at 24 months, on 2026-02-28: not earned, not yet observed" in cem
