@@ -43,8 +43,10 @@ def person(draw: st.DrawFn, k: int) -> tuple[ib.Participant, ib.Trajectory]:
             break
         day = end
     exited = draw(st.none() | st.integers(0, 1500).map(lambda d: enrolled + timedelta(days=d)))
+    referred = enrolled - timedelta(days=draw(st.integers(0, 40)))
     pid = f"p{k}"
-    return ib.Participant(pid, "all", enrolled, exited=exited), ib.Trajectory(pid, spells)
+    participant = ib.Participant(pid, "all", enrolled, referred=referred, exited=exited)
+    return participant, ib.Trajectory(pid, spells)
 
 
 @given(st.data())
@@ -67,9 +69,13 @@ def test_follow_up_measurer_equals_reference(data: st.DataObject) -> None:
     if base_set and excepted >= base_set:
         excepted = set()
     rounding = data.draw(st.sampled_from([ib.MonthRounding.DOWN, ib.MonthRounding.UP]))
+    anchor = data.draw(st.sampled_from(["enrolled", "referred"]))
+    priced = data.draw(st.sets(st.sampled_from(months)))
+    prices = {m: data.draw(st.integers(0, 10_000)) for m in sorted(priced)}
     outcome = StatusAtFollowUp(
         "in_work",
         clause="2",
+        anchor=anchor,
         follow_up_months=months,
         statuses=held,
         lookback_months=lookback_months,
@@ -83,7 +89,12 @@ def test_follow_up_measurer_equals_reference(data: st.DataObject) -> None:
     contract = attrs.evolve(
         BASE,
         outcomes=[outcome],
-        payment_rules=[attrs.evolve(BASE.payment_rules[0], price_by_follow_up=())],
+        payment_rules=[
+            attrs.evolve(
+                BASE.payment_rules[0],
+                price_by_follow_up={m: ib.Money(p, "DKK") for m, p in prices.items()},
+            )
+        ],
         month_rounding=rounding,
         on_exit=on_exit,
         term_end=term_end,
@@ -123,7 +134,7 @@ def test_follow_up_measurer_equals_reference(data: st.DataObject) -> None:
         last_day.append(last)
     want = status_at_follow_ups(
         spells,
-        [reg.participant(r).enrolled.toordinal() for r in range(len(reg))],
+        [getattr(reg.participant(r), anchor).toordinal() for r in range(len(reg))],
         last_day,
         months,
         {int(x) for x in held},
@@ -136,5 +147,7 @@ def test_follow_up_measurer_equals_reference(data: st.DataObject) -> None:
     )
     event(f"follow-ups earned: {min(len(want), 3)}{'+' if len(want) >= 3 else ''}")
     assert got == want
-    # The lines pay exactly the items: one unit each at the rule's price.
+    # The lines pay exactly the items: one unit each at its follow-up's price (in øre),
+    # the rule's DKK 1,000 where the table names none.
     assert len(s.lines) == len(want)
+    assert int(s.lines.amount.sum()) == sum(100 * prices.get(m, 1_000) for _, _, m in want)
