@@ -307,3 +307,70 @@ def weighted_share(
             achieved = cap
         total += weight * achieved
     return total
+
+
+def add_calendar_months(day: int, months: int, rounding: str) -> int:
+    """A day number plus calendar months, month by month: a missing day is the month's
+    last day (``"down"``) or the first of the next month (``"up"``)."""
+    from datetime import date
+
+    d = date.fromordinal(day)
+    index = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = 31
+    while True:
+        try:
+            date(year, month, last)
+            break
+        except ValueError:
+            last -= 1
+    if d.day <= last:
+        return date(year, month, d.day).toordinal()
+    if rounding == "down":
+        return date(year, month, last).toordinal()
+    return date(year, month, last).toordinal() + 1
+
+
+StatusSpell = tuple[int, int, int, int]  # (row, start, end, status code): [start, end)
+
+
+def status_at_follow_ups(
+    spells: Sequence[StatusSpell],
+    anchors: Sequence[int],
+    last_day: Sequence[int],
+    follow_up_months: Sequence[int],
+    statuses: set[int],
+    rounding: str,
+    lookback_months: int | None = None,
+    lookback_days: int | None = None,
+    lookback_statuses: frozenset[int] = frozenset(),
+) -> list[tuple[int, int, int]]:
+    """The follow-ups earned, as ``(row, day, months)``, one day at a time.
+
+    ``last_day[r]`` is the last day anything is measured for row ``r`` (the
+    data, the term and tail, the exit: whichever comes first).  A follow-up
+    counts when its day is on or before it, some spell of a listed status
+    holds the day, and no day of the look-back before it is held by a spell
+    of a look-back status.
+    """
+
+    def held(row: int, day: int, wanted: set[int] | frozenset[int]) -> bool:
+        return any(r == row and s <= day < e and st in wanted for r, s, e, st in spells)
+
+    earned = []
+    for row, anchor in enumerate(anchors):
+        for months in follow_up_months:
+            day = add_calendar_months(anchor, months, rounding)
+            if day > last_day[row] or not held(row, day, statuses):
+                continue
+            if lookback_days is not None:
+                first = day - lookback_days
+            elif lookback_months is not None:
+                first = add_calendar_months(day, -lookback_months, rounding)
+            else:
+                first = day
+            if any(held(row, d, lookback_statuses) for d in range(first, day)):
+                continue
+            earned.append((row, day, months))
+    return earned

@@ -31,6 +31,7 @@ from impactbond.domain.outcome import (
     RecordedEvent,
     Retention,
     SelfSufficiency,
+    StatusAtFollowUp,
     SustainedEmployment,
     Window,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "Settlement",
     "Spell",
     "Status",
+    "StatusAtFollowUp",
     "SustainedEmployment",
     "TargetBonus",
     "Tier",

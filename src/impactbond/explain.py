@@ -30,12 +30,14 @@ from impactbond.domain.outcome import (
     RecordedEvent,
     Retention,
     SelfSufficiency,
+    StatusAtFollowUp,
     SustainedEmployment,
 )
 from impactbond.domain.payment import Cap, PricePerUnit
 from impactbond.money import Money, exact_sum
 from impactbond.settle import RetentionFigures
 from impactbond.settle.group import EffectFigures, SavingsFigures
+from impactbond.settle.measure import FOLLOW_UP_REASONS
 from impactbond.status import Status
 
 if TYPE_CHECKING:
@@ -356,10 +358,66 @@ def _month_line_words(
     return f"{' + '.join(parts)} = {format_number(weighted)} counted days {rule}"
 
 
+def _days_of(s: Settlement, row: int, start: int, end: int) -> list[tuple[Status, int, int]]:
+    """The participant's observed spells cut to ``[start, end)``: (status, first, end)."""
+    reg = s.register
+    stop = s.observation.stop
+    lo, hi = np.searchsorted(reg.spell_row, [row, row + 1])
+    out = []
+    for k in range(int(lo), int(hi)):
+        a = max(int(reg.spell_start[k]), start)
+        b = min(int(reg.spell_end[k]), end, stop)
+        if b > a:
+            out.append((Status(int(reg.spell_status[k])), a, b))
+    return out
+
+
+def _follow_up_words(s: Settlement, row: int, outcome: StatusAtFollowUp, item: int) -> str:
+    """Which follow-up, its date, the status held and what the look-back found."""
+    it = s.measured[outcome.id].items
+    day = int(it.earned_on[item])
+    months = int(it.detail["follow_up"][item])
+    status = Status(int(it.detail["status"][item]))
+    anchor = "enrolment" if outcome.anchor == "enrolled" else "referral"
+    held = _days_of(s, row, day, day + 1)
+    if [h[0] for h in held] != [status]:  # the trace and the spells must tell the same story
+        raise AssertionError(f"explanation of {outcome.id} disagrees with the settlement")
+    text = (
+        f"follow-up at {months} months after {anchor}, on {_day(day)}: "
+        f"{_status_words(status)} that day"
+    )
+    if not outcome.has_lookback:
+        return text
+    first = int(it.detail["lookback_start"][item])
+    span = (
+        f"{outcome.lookback_months} calendar months"
+        if outcome.lookback_months is not None
+        else f"{outcome.lookback_days} days"
+    )
+    excluded = set(outcome.lookback_statuses)
+    found = _days_of(s, row, first, day)
+    if any(st in excluded for st, _, _ in found):
+        raise AssertionError(f"explanation of {outcome.id} disagrees with the settlement")
+    seen: dict[Status, int] = {}
+    for st, a, b in found:
+        seen[st] = seen.get(st, 0) + (b - a)
+    words = "; ".join(
+        f"{n} days {_status_words(st)}" + (" (excepted)" if st in outcome.except_statuses else "")
+        for st, n in seen.items()
+    )
+    return (
+        f"{text}; look-back of {span} from {_day(first)} to {_day(day - 1)} "
+        f"({day - first} days): no excluded status found"
+        + (f" (found: {words})" if words else " (no register record)")
+    )
+
+
 def _event_words(s: Settlement, row: int, outcome: Any, item: int) -> str:
     m = s.measured[outcome.id]
     it = m.items
     monday = int(it.period_start[item])
+    if isinstance(outcome, StatusAtFollowUp):
+        return _follow_up_words(s, row, outcome, item)
     if isinstance(outcome, Progression):
         rung = int(it.detail["rung"][item])
         names = " or ".join(_status_words(x) for x in outcome.ladder[rung])
@@ -417,6 +475,15 @@ def _why_not(s: Settlement, row: int, outcome: Any) -> list[str]:
             out.append("not employed in the horizon week")
         elif outcome.same_employer and m.same_employer is not None and not m.same_employer[row]:
             out.append("employed in the horizon week, but not with the employer of the job start")
+    elif isinstance(outcome, StatusAtFollowUp):
+        assert m.follow_up_day is not None and m.follow_up_reason is not None
+        for j, months in enumerate(outcome.follow_up_months):
+            code = int(m.follow_up_reason[row, j])
+            if code:
+                out.append(
+                    f"follow-up at {months} months, on {_day(int(m.follow_up_day[row, j]))}: "
+                    f"not earned, {FOLLOW_UP_REASONS[code]}"
+                )
     elif int(m.totals[row]) == 0 and isinstance(outcome, JobStart | SustainedEmployment):
         out.append("not reached in the observed weeks of the window")
     return out
@@ -481,15 +548,27 @@ def explain_participant(s: Settlement, participant_id: str) -> str:
             f"{format_number(q)} {outcome.unit}(s)",
             f"  window from {_day(int(ws[row]))} to {_day(int(we[row]))}",
         ]
+        if isinstance(outcome, StatusAtFollowUp) and m.follow_up_day is not None:
+            out[-1] = "  follow-up dates: " + ", ".join(
+                f"{_day(int(d))} ({mo} months)"
+                for d, mo in zip(m.follow_up_day[row], outcome.follow_up_months, strict=True)
+            )
         out += [f"  {why}" for why in _why_not(s, row, outcome)]
         for ri, rule in enumerate(c.payment_rules):
             sel = mine[(lines.outcome[mine] == oi) & (lines.rule[mine] == ri)]
             if len(sel) == 0:
                 continue
             price = lines.unit_price(int(sel[0]))
+            price_text = f"{_price_words(price, c.currency)} per {outcome.unit}"
+            if isinstance(rule, PricePerUnit) and rule.price_by_follow_up:
+                price_text = (
+                    "priced by follow-up: "
+                    + ", ".join(f"{mo} months {p}" for mo, p in rule.price_by_follow_up)
+                    + f", any other follow-up {rule.price}"
+                )
             out.append(
                 f"  Rule {rule.id} ({_clause_ref(s, rule.clause) or 'no clause'}): "
-                f"{_price_words(price, c.currency)} per {outcome.unit}"
+                + price_text
                 + (
                     f", at most {format_number(rule.max_units_per_participant)} per participant"
                     if isinstance(rule, PricePerUnit) and rule.max_units_per_participant is not None
@@ -517,7 +596,8 @@ def explain_participant(s: Settlement, participant_id: str) -> str:
                 )
                 out.append(
                     f"      quantity {format_number(qty)}{cut_note} x "
-                    f"{_minor_words(price, c.currency)} = {_minor_words(exact, c.currency)}, "
+                    f"{_minor_words(lines.unit_price(k), c.currency)} = "
+                    f"{_minor_words(exact, c.currency)}, "
                     f"rounded {_money(s, int(lines.amount_before_caps[k]))}"
                 )
                 for cap_index, amount in s.cuts.of_line(k):

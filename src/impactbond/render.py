@@ -65,6 +65,7 @@ from impactbond.domain.outcome import (
     RecordedEvent,
     Retention,
     SelfSufficiency,
+    StatusAtFollowUp,
     SustainedEmployment,
     Weights,
     Window,
@@ -198,6 +199,70 @@ def _clause_ref(contract: Contract, clause_id: str) -> str:
     return f"clause {clause_id}" + (f" «{clause.title}»" if clause is not None else "")
 
 
+def _follow_up_words(outcome: StatusAtFollowUp) -> str:
+    anchor = "enrolment (opstart)" if outcome.anchor == "enrolled" else "referral (visitation)"
+    months = ", ".join(str(m) for m in outcome.follow_up_months)
+    held = " or ".join(_status(x) for x in outcome.statuses)
+    text = (
+        f"Status on the follow-up date: one unit for each follow-up ({months} calendar months "
+        f"after {anchor}) on whose date the person is {held}"
+    )
+    if outcome.has_lookback:
+        span = (
+            f"{outcome.lookback_months} calendar months"
+            if outcome.lookback_months is not None
+            else f"{outcome.lookback_days} days"
+        )
+        base = (
+            ", ".join(_status(x) for x in outcome.without_statuses)
+            if outcome.without_statuses
+            else "any public benefit"
+        )
+        but = (
+            f" except {', '.join(_status(x) for x in outcome.except_statuses)}"
+            if outcome.except_statuses
+            else ""
+        )
+        text += f", with no day of {base}{but} in the {span} before that date"
+    return text + "."
+
+
+def _follow_up_words_da(outcome: StatusAtFollowUp) -> str:
+    anchor = "opstart" if outcome.anchor == "enrolled" else "visitation"
+    months = ", ".join(str(m) for m in outcome.follow_up_months)
+    held = " eller ".join(_status_da(x) for x in outcome.statuses)
+    text = (
+        f"Status på opfølgningsdatoen: én enhed for hver opfølgning ({months} kalendermåneder "
+        f"efter {anchor}), på hvis dato personen er i {held}"
+    )
+    if outcome.has_lookback:
+        span = (
+            f"{outcome.lookback_months} kalendermåneder"
+            if outcome.lookback_months is not None
+            else f"{outcome.lookback_days} dage"
+        )
+        base = (
+            ", ".join(_status_da(x) for x in outcome.without_statuses)
+            if outcome.without_statuses
+            else "offentlig forsørgelse"
+        )
+        but = (
+            f" undtagen {', '.join(_status_da(x) for x in outcome.except_statuses)}"
+            if outcome.except_statuses
+            else ""
+        )
+        text += f", uden en eneste dag med {base}{but} i de {span} før datoen"
+    return text + "."
+
+
+def _follow_up_prices(rule: PricePerUnit, money: Any, other: str) -> str:
+    """``; at 12 months DKK 4,000.00, at 24 months ...`` for a price by follow-up."""
+    if not rule.price_by_follow_up:
+        return ""
+    parts = ", ".join(f"{m}: {money(p)}" for m, p in rule.price_by_follow_up)
+    return f" ({other} {parts})"
+
+
 def describe_outcome(outcome: Outcome) -> str:
     """What an outcome counts, in one or two sentences.
 
@@ -263,6 +328,8 @@ def describe_outcome(outcome: Outcome) -> str:
             f"A recorded event «{outcome.event}» in the data given to the settlement, "
             f"not read from the registers ({how}). {window}"
         )
+    if isinstance(outcome, StatusAtFollowUp):
+        return _follow_up_words(outcome)
     assert isinstance(outcome, Progression)
     rungs = " < ".join(" or ".join(_status(s) for s in rung) for rung in outcome.ladder)
     return (
@@ -392,7 +459,8 @@ def _rule_words(contract: Contract, rule: PaymentRule) -> tuple[str, ...]:
         )
         return (
             rule.id,
-            f"{_money(rule.price)} per {outcome.unit} of {rule.outcome}",
+            f"{_money(rule.price)} per {outcome.unit} of {rule.outcome}"
+            + _follow_up_prices(rule, _money, "by follow-up in months"),
             _cohorts_words(rule.cohorts),
             limit,
             clause,
@@ -616,6 +684,7 @@ UNIT_WORDS: dict[str, tuple[str, str, str, str]] = {
     "month": ("month", "months", "måned", "måneder"),
     "event": ("event", "events", "hændelse", "hændelser"),
     "step": ("step", "steps", "trin", "trin"),
+    "follow-up": ("follow-up", "follow-ups", "opfølgning", "opfølgninger"),
 }
 
 
@@ -745,6 +814,8 @@ def describe_outcome_da(outcome: Outcome) -> str:
             f"En registreret hændelse «{outcome.event}» i de data, opgørelsen får, "
             f"ikke læst fra registrene ({how}). {window}"
         )
+    if isinstance(outcome, StatusAtFollowUp):
+        return _follow_up_words_da(outcome)
     assert isinstance(outcome, Progression)
     rungs = " < ".join("/".join(_status_da(s) for s in rung) for rung in outcome.ladder)
     return (
@@ -860,7 +931,10 @@ def _rule_price_da(contract: Contract, rule: PaymentRule) -> str:
     """The price column of a payment rule, in Danish."""
     if isinstance(rule, PricePerUnit):
         outcome = contract.outcome(rule.outcome)
-        return f"{_money_da(rule.price)} pr. {_unit_da(outcome.unit)} af {rule.outcome}"
+        return (
+            f"{_money_da(rule.price)} pr. {_unit_da(outcome.unit)} af {rule.outcome}"
+            + _follow_up_prices(rule, _money_da, "pr. opfølgning i måneder")
+        )
     if isinstance(rule, TargetBonus):
         outcome = contract.outcome(rule.outcome)
         return f"{_money_da(rule.bonus)} én gang, når målgruppen når " + _target_words_da(

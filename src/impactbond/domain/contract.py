@@ -18,13 +18,14 @@ import attrs
 
 from impactbond.calendar import MonthRounding, add_months
 from impactbond.domain import _validators as v
-from impactbond.domain.outcome import OUTCOME_KINDS, Outcome
+from impactbond.domain.outcome import OUTCOME_KINDS, Outcome, StatusAtFollowUp
 from impactbond.domain.payment import (
     PAYMENT_RULE_KINDS,
     Cap,
     FixedFee,
     PaymentRule,
     PaymentSchedule,
+    PricePerUnit,
     TargetBonus,
     references,
     unit_prices,
@@ -227,6 +228,8 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                     field="outcome",
                     clause=rule.clause or None,
                 )
+        if isinstance(rule, PricePerUnit) and rule.price_by_follow_up:
+            errors += _follow_up_price_errors(rule, contract)
         unknown = [c for c in refs.cohorts if c not in cohort_labels]
         if unknown:
             field = "cohort" if isinstance(rule, TargetBonus | FixedFee) else "cohorts"
@@ -325,6 +328,35 @@ def _price_precision_errors(contract: Contract) -> list[ImpactBondError]:
                     )
                 )
     return errors
+
+
+def _follow_up_price_errors(rule: PricePerUnit, contract: Contract) -> list[ImpactBondError]:
+    """A price by follow-up goes with a follow-up outcome and names only its follow-ups."""
+    outcome = next((o for o in contract.outcomes if o.id == rule.outcome), None)
+    if outcome is None:
+        return []  # reported as an unknown outcome
+    clause = rule.clause or None
+    if not isinstance(outcome, StatusAtFollowUp):
+        return [
+            InvalidContract(
+                f"rule {rule.id} prices by follow-up, but outcome {outcome.id} has no follow-ups",
+                field="price_by_follow_up",
+                clause=clause,
+                rule="prices by follow-up price a status_at_follow_up outcome",
+            )
+        ]
+    unknown = [m for m, _ in rule.price_by_follow_up if m not in outcome.follow_up_months]
+    if unknown:
+        return [
+            InvalidContract(
+                f"rule {rule.id} prices follow-ups at {unknown} months, which outcome "
+                f"{outcome.id} does not have (its follow-ups: {list(outcome.follow_up_months)})",
+                field="price_by_follow_up",
+                clause=clause,
+                rule="a price by follow-up names a follow-up of the outcome",
+            )
+        ]
+    return []
 
 
 def _change_log_errors(contract: Contract, clause_ids: set[str]) -> list[ImpactBondError]:

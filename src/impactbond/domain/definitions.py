@@ -31,6 +31,7 @@ from impactbond.domain.outcome import (
     RecordedEvent,
     Retention,
     SelfSufficiency,
+    StatusAtFollowUp,
     SustainedEmployment,
 )
 from impactbond.money import Rounding, RoundingStage, minor_unit_digits
@@ -184,6 +185,72 @@ def _month_rounding(rounding: MonthRounding) -> tuple[str, str]:
 
 def _number(q: Fraction) -> str:
     return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def _follow_up_definitions(c: Contract, o: StatusAtFollowUp) -> list[Definition]:
+    """The follow-up date and the look-back of one outcome (``FOLLOW_UP_ON_DAY``,
+    ``LOOKBACK_BEFORE_DAY`` in :mod:`impactbond.settle.clock`)."""
+    rounding = o.month_rounding if o.month_rounding is not MonthRounding.RAISE else c.month_rounding
+    mr_en, mr_da = _month_rounding(rounding)
+    months = ", ".join(str(m) for m in o.follow_up_months)
+    anchor_en = "enrolment" if o.anchor == "enrolled" else "referral"
+    anchor_da = "opstart" if o.anchor == "enrolled" else "visitation"
+    held = " or ".join(s.name.lower() for s in o.statuses)
+    held_da = " eller ".join(s.name.lower() for s in o.statuses)
+    clause = o.clause or o.id
+    exit_en = exit_da = ""
+    if c.on_exit is OnExit.STOP_MEASUREMENT:
+        exit_en = ", nor after the participant's exit"
+        exit_da = " og ikke efter deltagerens udtræden"
+    out = [
+        Definition(
+            f"follow_up:{o.id}",
+            f"Follow-up date ({o.id})",
+            f"Opfølgningsdato ({o.id})",
+            f"Under clause {clause} the follow-up dates are {months} calendar months after the "
+            f"date of {anchor_en}: the same day of the month, or, where that month has no such "
+            f"day, {mr_en}. A follow-up counts once when the participant holds one of the "
+            f"statuses {held} on its date. It is earned on that date, only once the register "
+            "data cover it, and not after the term (and its measurement tail)"
+            f"{exit_en}.",
+            f"Efter punkt {clause} er opfølgningsdatoerne {months} kalendermåneder efter "
+            f"datoen for {anchor_da}: samme dag i måneden, eller, hvor måneden ikke har en sådan "
+            f"dag, {mr_da}. En opfølgning tæller én gang, når deltageren har en af statusserne "
+            f"{held_da} på datoen. Den er optjent på datoen, først når registerdata dækker den, "
+            f"og ikke efter kontraktperioden (og dens efterperiode){exit_da}.",
+        )
+    ]
+    if o.has_lookback:
+        if o.lookback_months is not None:
+            span_en = f"{o.lookback_months} calendar months"
+            span_da = f"{o.lookback_months} kalendermåneder"
+            start_en = f"the same day of the month {span_en} earlier (or {mr_en})"
+            start_da = f"samme dag i måneden {span_da} tidligere (eller {mr_da})"
+        else:
+            span_en = f"{o.lookback_days} days"
+            span_da = f"{o.lookback_days} dage"
+            start_en = f"the day {span_en} earlier"
+            start_da = f"dagen {span_da} tidligere"
+        excluded = ", ".join(s.name.lower() for s in o.lookback_statuses)
+        excepted = ", ".join(s.name.lower() for s in o.except_statuses)
+        but_en = f" (not {excepted})" if excepted else ""
+        but_da = f" (ikke {excepted})" if excepted else ""
+        out.append(
+            Definition(
+                f"lookback:{o.id}",
+                f"Look-back ({o.id})",
+                f"Tilbageblik ({o.id})",
+                f"The look-back of a follow-up is the {span_en} before its date: from "
+                f"{start_en} up to and including the day before the follow-up. Every day "
+                "counts, whatever the weekday. A follow-up counts only if no day of its "
+                f"look-back holds one of the statuses {excluded}{but_en}.",
+                f"Tilbageblikket for en opfølgning er de {span_da} før datoen: fra "
+                f"{start_da} til og med dagen før opfølgningen. Hver dag tæller, uanset ugedag. "
+                "En opfølgning tæller kun, hvis ingen dag i tilbageblikket har en af statusserne "
+                f"{excluded}{but_da}.",
+            )
+        )
+    return out
 
 
 def definitions(contract: Contract) -> tuple[Definition, ...]:
@@ -373,6 +440,9 @@ def definitions(contract: Contract) -> tuple[Definition, ...]:
                 f"Efter punkt {o.clause or o.id} er en måned {conv_da}. De tællende dage er dage "
                 f"med statusserne {statuses_da}.{hours_da}",
             )
+        elif isinstance(o, StatusAtFollowUp):
+            for d in _follow_up_definitions(c, o):
+                out.append(d)
         elif isinstance(o, RecordedEvent):
             add(
                 f"event:{o.id}",

@@ -15,8 +15,9 @@ evaluates them on the core.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -39,6 +40,7 @@ __all__ = [
     "RecordedEvent",
     "Retention",
     "SelfSufficiency",
+    "StatusAtFollowUp",
     "SustainedEmployment",
     "Window",
     "to_weights",
@@ -467,6 +469,193 @@ class RecordedEvent:
     unit: str = attrs.field(default="event", init=False)
 
 
+#: The longest follow-up after the anchor, in months (50 years).
+MAX_FOLLOW_UP_MONTHS = 600
+#: The longest look-back: 10 years, as 120 calendar months or 3,653 days.
+MAX_LOOKBACK_MONTHS = 120
+MAX_LOOKBACK_DAYS = 3653
+
+
+def _statuses(value: Any) -> tuple[Status, ...]:
+    """Statuses by name, code or Status, in code order, each once."""
+    if value is None:
+        return ()
+    if isinstance(value, str | int | Status):
+        value = [value]
+    return tuple(sorted({Status.parse(s) for s in value}))
+
+
+def _follow_up_months(value: Any) -> tuple[int, ...]:
+    if isinstance(value, int):
+        value = [value]
+    return tuple(value)
+
+
+@attrs.frozen
+class StatusAtFollowUp:
+    """Holding a status on each follow-up date ("in employment or education at 12 months").
+
+    The follow-up dates of a participant are ``follow_up_months`` calendar
+    months after the anchor (``enrolled`` or ``referred``), month ends by
+    ``month_rounding`` (else the contract's).  A follow-up is one unit,
+    earned on its date (``FOLLOW_UP_ON_DAY``) when the participant holds one
+    of ``statuses`` that day and, with a look-back, held none of the
+    look-back's statuses on any day of the ``lookback_months`` calendar
+    months (or ``lookback_days`` days) before it.  The look-back's statuses
+    are ``without_statuses`` (empty: every benefit) less ``except_statuses``.
+    Each unit carries its follow-up, so a price can differ by follow-up
+    (:attr:`~impactbond.domain.payment.PricePerUnit.price_by_follow_up`).
+
+    >>> o = StatusAtFollowUp("in_work", follow_up_months=[12, 24], statuses=["employed"],
+    ...     lookback_months=6, except_statuses=["disability_pension"])
+    >>> Status.DISABILITY_PENSION in o.lookback_statuses, Status.CASH_BENEFIT in o.lookback_statuses
+    (False, True)
+    >>> o.follow_up_dates(date(2024, 1, 31), MonthRounding.DOWN)
+    (datetime.date(2025, 1, 31), datetime.date(2026, 1, 31))
+    """
+
+    id: str = _id_field()
+    clause: str = _clause_field()
+    follow_up_months: tuple[int, ...] = attrs.field(converter=_follow_up_months, kw_only=True)
+    statuses: tuple[Status, ...] = attrs.field(
+        default=(Status.EMPLOYED,), converter=_statuses, kw_only=True
+    )
+    anchor: str = attrs.field(
+        default="enrolled", validator=v.in_(("enrolled", "referred")), kw_only=True
+    )
+    month_rounding: MonthRounding = attrs.field(
+        default=MonthRounding.RAISE, converter=MonthRounding, kw_only=True
+    )
+    lookback_months: int | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(int)), kw_only=True
+    )
+    lookback_days: int | None = attrs.field(
+        default=None, validator=v.optional(v.instance_of(int)), kw_only=True
+    )
+    without_statuses: tuple[Status, ...] = attrs.field(
+        factory=tuple, converter=_statuses, kw_only=True
+    )
+    """The statuses the look-back excludes (empty: every benefit)."""
+    except_statuses: tuple[Status, ...] = attrs.field(
+        factory=tuple, converter=_statuses, kw_only=True
+    )
+    """Statuses of ``without_statuses`` (or of the benefits) the look-back allows."""
+    kind: str = attrs.field(default="status_at_follow_up", init=False)
+    unit: str = attrs.field(default="follow-up", init=False)
+
+    def __attrs_post_init__(self) -> None:
+        clause = self.clause or None
+
+        def bad(message: str, field: str, rule: str) -> None:
+            raise InvalidContract(f"{self.id}: {message}", field=field, clause=clause, rule=rule)
+
+        months = self.follow_up_months
+        if not months:
+            bad("no follow-ups", "follow_up_months", "a follow-up schedule has a follow-up")
+        for m in months:
+            if isinstance(m, bool) or not isinstance(m, int):
+                bad(
+                    f"follow-up {m!r} is not a whole number of months",
+                    "follow_up_months",
+                    "follow-ups are whole months after the anchor",
+                )
+            if not 0 < m <= MAX_FOLLOW_UP_MONTHS:
+                bad(
+                    f"follow-up at {m} months is not in 1..{MAX_FOLLOW_UP_MONTHS}",
+                    "follow_up_months",
+                    "a follow-up lies 1 to 600 months after the anchor",
+                )
+        later = [f"{a} then {b}" for a, b in itertools.pairwise(months) if b <= a]
+        if later:
+            bad(
+                f"follow-ups are not strictly increasing ({', '.join(later)} months)",
+                "follow_up_months",
+                "a follow-up schedule is strictly increasing",
+            )
+        if not self.statuses:
+            bad("no statuses to hold", "statuses", "a follow-up names the statuses it counts")
+        if self.lookback_months is not None and self.lookback_days is not None:
+            bad(
+                "give the look-back in months or in days, not both",
+                "lookback_days",
+                "one look-back per follow-up outcome",
+            )
+        for name, value, top in (
+            ("lookback_months", self.lookback_months, MAX_LOOKBACK_MONTHS),
+            ("lookback_days", self.lookback_days, MAX_LOOKBACK_DAYS),
+        ):
+            if value is not None and (isinstance(value, bool) or not 0 < value <= top):
+                bad(
+                    f"{name} {value} is not in 1..{top}",
+                    name,
+                    "a look-back is positive and at most 10 years",
+                )
+        if not self.has_lookback and (self.without_statuses or self.except_statuses):
+            name = "without_statuses" if self.without_statuses else "except_statuses"
+            bad(
+                f"{name} without a look-back (lookback_months or lookback_days)",
+                name,
+                "look-back statuses go with a look-back period",
+            )
+        base = set(self.without_statuses) or set(BENEFITS)
+        idle = sorted(set(self.except_statuses) - base)
+        if idle:
+            bad(
+                f"except_statuses {', '.join(s.file_name for s in idle)} are not among the "
+                "look-back's excluded statuses",
+                "except_statuses",
+                "an exception names a status the look-back would otherwise exclude",
+            )
+
+    @property
+    def has_lookback(self) -> bool:
+        """Whether a follow-up also looks back (``lookback_months`` or ``lookback_days``)."""
+        return self.lookback_months is not None or self.lookback_days is not None
+
+    @property
+    def lookback_statuses(self) -> tuple[Status, ...]:
+        """The statuses no day of the look-back may hold (empty without a look-back)."""
+        if not self.has_lookback:
+            return ()
+        base = set(self.without_statuses) or set(BENEFITS)
+        return tuple(sorted(base - set(self.except_statuses)))
+
+    @property
+    def window(self) -> Window:
+        """The span the follow-ups lie in: from the anchor to the last follow-up date.
+
+        The last follow-up date is the window's (exclusive) end; a follow-up is
+        measured on its own date (``FOLLOW_UP_ON_DAY``), not by the window.
+        """
+        return Window(
+            length_months=self.follow_up_months[-1],
+            anchor=self.anchor,
+            month_rounding=self.month_rounding,
+        )
+
+    def follow_up_window(self, months: int) -> Window:
+        """The window whose (exclusive) end is the follow-up ``months`` after the anchor."""
+        return Window(length_months=months, anchor=self.anchor, month_rounding=self.month_rounding)
+
+    def follow_up_dates(
+        self, anchor_date: date, rounding: MonthRounding = MonthRounding.RAISE
+    ) -> tuple[date, ...]:
+        """The follow-up dates of one anchor date (``rounding`` when the outcome names none)."""
+        r = self.month_rounding if self.month_rounding is not MonthRounding.RAISE else rounding
+        return tuple(add_months(anchor_date, m, r) for m in self.follow_up_months)
+
+    def lookback_start(
+        self, follow_up: date, rounding: MonthRounding = MonthRounding.RAISE
+    ) -> date:
+        """The first day of the look-back before ``follow_up`` (the follow-up itself if none)."""
+        if self.lookback_days is not None:
+            return follow_up - timedelta(days=self.lookback_days)
+        if self.lookback_months is not None:
+            r = self.month_rounding if self.month_rounding is not MonthRounding.RAISE else rounding
+            return add_months(follow_up, -self.lookback_months, r)
+        return follow_up
+
+
 Outcome = (
     EmploymentMonths
     | JobStart
@@ -475,6 +664,7 @@ Outcome = (
     | SelfSufficiency
     | Progression
     | RecordedEvent
+    | StatusAtFollowUp
 )
 """Any outcome kind (a tagged union in contract files, tag ``kind``)."""
 
@@ -486,4 +676,5 @@ OUTCOME_KINDS: dict[str, type[Any]] = {
     "self_sufficiency": SelfSufficiency,
     "progression": Progression,
     "recorded_event": RecordedEvent,
+    "status_at_follow_up": StatusAtFollowUp,
 }

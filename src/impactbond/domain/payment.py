@@ -82,12 +82,44 @@ def _cap_scope(value: Any) -> Any:
     return v.member(CapScope, value)
 
 
+def _follow_up_prices(value: Any) -> tuple[tuple[int, Money], ...]:
+    """``{months: Money}`` (or pairs) as pairs sorted by months."""
+    if value is None:
+        return ()
+    items = value.items() if hasattr(value, "items") else value
+    pairs: dict[int, Money] = {}
+    for months, price in items:
+        if isinstance(months, bool) or not isinstance(months, int):
+            raise InvalidContract(
+                f"follow-up {months!r} of a price by follow-up is not a whole number of months",
+                field="price_by_follow_up",
+                rule="prices by follow-up are keyed by the follow-up's months",
+            )
+        if months in pairs:
+            raise InvalidContract(
+                f"follow-up {months} is priced twice",
+                field="price_by_follow_up",
+                rule="one price per follow-up",
+            )
+        pairs[months] = price
+    return tuple(sorted(pairs.items()))
+
+
 @attrs.frozen
 class PricePerUnit:
     """A price for each unit of an outcome (a month, an event, a rung).
 
     ``cohorts`` limits the rule to some cohorts (empty: all).
     ``max_units_per_participant`` caps the units one person can be paid for.
+    ``price_by_follow_up`` prices the follow-ups of a
+    :class:`~impactbond.domain.outcome.StatusAtFollowUp` outcome by their
+    months (``{12: ..., 24: ...}``); a follow-up it does not name is paid
+    ``price``.
+
+    >>> rule = PricePerUnit("pay_fu", outcome="in_work", price=Money(0, "GBP"),
+    ...                     price_by_follow_up={24: Money(900, "GBP"), 12: Money(600, "GBP")})
+    >>> rule.price_of_follow_up(12), rule.price_of_follow_up(18)
+    (Money('600', 'GBP'), Money('0', 'GBP'))
     """
 
     id: str = attrs.field(validator=v.and_(v.instance_of(str), v.min_len(1)))
@@ -103,6 +135,9 @@ class PricePerUnit:
         validator=v.optional(v.exact_number),
         kw_only=True,
     )
+    price_by_follow_up: tuple[tuple[int, Money], ...] = attrs.field(
+        factory=tuple, converter=_follow_up_prices, kw_only=True
+    )
     kind: str = attrs.field(default="price_per_unit", init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -113,6 +148,19 @@ class PricePerUnit:
                 clause=self.clause,
                 rule="a unit cap is zero or more",
             )
+        for months, price in self.price_by_follow_up:
+            if not isinstance(price, Money) or price.amount < 0:
+                raise InvalidContract(
+                    f"{self.id}: the price of the follow-up at {months} months is not money of "
+                    "zero or more",
+                    field="price_by_follow_up",
+                    clause=self.clause or None,
+                    rule="a price is zero or more",
+                )
+
+    def price_of_follow_up(self, months: int) -> Money:
+        """The price of one follow-up (``price`` where ``price_by_follow_up`` names none)."""
+        return dict(self.price_by_follow_up).get(months, self.price)
 
     def applies_to(self, cohort: str) -> bool:
         """True if the rule prices outcomes of ``cohort``."""
@@ -809,7 +857,8 @@ def references(rule: PaymentRule) -> RuleReferences:
     ('a',)
     """
     if isinstance(rule, PricePerUnit):
-        return RuleReferences((rule.outcome,), rule.cohorts, (rule.price,))
+        amounts = (rule.price, *(p for _, p in rule.price_by_follow_up))
+        return RuleReferences((rule.outcome,), rule.cohorts, amounts)
     if isinstance(rule, TargetBonus):
         return RuleReferences((rule.outcome,), (rule.cohort,), (rule.bonus,))
     if isinstance(rule, EffectTierPayment):

@@ -27,6 +27,8 @@ other enums                   their value, ``"pro_rata_days"``, ``"half_up"``
 status weights                ``{employed = "1", wage_subsidy = "1/2"}``
 progression ladder            ``[["sickness_benefit", "cash_benefit"],
                               ["clarification_course"], ["employed"]]``
+prices by follow-up           ``{12 = "4000.00 DKK", 24 = "6000.00 DKK"}``
+                              (keys: the follow-up's months)
 outcomes, payment rules       a table with ``kind = "employment_months"``,
                               ``kind = "price_per_unit"``, ``"effect_tiers"``,
                               ``"savings_share"``, ``"fixed_fee"``, ...
@@ -92,6 +94,7 @@ CONTRACT_FILE_LIMIT = 4 * 1024 * 1024
 
 __all__ = [
     "CONTRACT_FILE_LIMIT",
+    "FOLLOW_UP_PRICES_TYPE",
     "LADDER_TYPE",
     "WEIGHTS_TYPE",
     "contract_converter",
@@ -350,6 +353,34 @@ def _unstructure_ladder(value: tuple[tuple[Status, ...], ...]) -> list[list[str]
     return [[status.name.lower() for status in rung] for rung in value]
 
 
+#: The type of prices by follow-up: ``((months, Money), ...)``.
+FOLLOW_UP_PRICES_TYPE: Any = tuple[tuple[int, Money], ...]
+
+
+def _structure_follow_up_prices(value: Any, _: Any) -> tuple[tuple[int, Money], ...]:
+    rule = 'prices by follow-up as a table {12 = "4000.00 DKK", 24 = "6000.00 DKK"}'
+    if not isinstance(value, Mapping):
+        raise _bad(f"expected a table of prices by follow-up, got {_type_name(value)}", rule)
+    pairs: list[tuple[int, Money]] = []
+    problems: list[str] = []
+    for key, price in value.items():
+        text = str(key).strip()
+        if not text.isdigit() or not text.isascii():
+            problems.append(f"{key!r} is not a number of months")
+            continue
+        try:
+            pairs.append((int(text), _structure_money(price, Money)))
+        except ContractFileError as error:
+            problems.append(f"{key}: {error.message}")
+    if problems:
+        raise _bad("; ".join(problems), rule)
+    return tuple(pairs)
+
+
+def _unstructure_follow_up_prices(value: tuple[tuple[int, Money], ...]) -> dict[str, str]:
+    return {str(months): _unstructure_money(price) for months, price in value}
+
+
 def _open_ended_hook(
     converter: cattrs.Converter, cl: type[Any], types: Mapping[str, Any], optional: str
 ) -> Callable[[Any, Any], Any]:
@@ -457,6 +488,10 @@ def make_converter() -> cattrs.Converter:
     converter.register_structure_hook_func(_is(WEIGHTS_TYPE), _structure_weights)
     converter.register_unstructure_hook_func(_is(WEIGHTS_TYPE), _unstructure_weights)
     converter.register_structure_hook_func(_is(LADDER_TYPE), _structure_ladder)
+    converter.register_structure_hook_func(_is(FOLLOW_UP_PRICES_TYPE), _structure_follow_up_prices)
+    converter.register_unstructure_hook_func(
+        _is(FOLLOW_UP_PRICES_TYPE), _unstructure_follow_up_prices
+    )
     converter.register_unstructure_hook_func(_is(LADDER_TYPE), _unstructure_ladder)
     converter.register_structure_hook(
         Tier,

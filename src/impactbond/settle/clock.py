@@ -30,6 +30,15 @@ Conventions (the names are used in tests and in the Definitions):
     window; it is observed once its Sunday lies inside the measurement
     (before the term's end, the exit and after the data cut-off: whole weeks
     only).
+``FOLLOW_UP_ON_DAY``
+    A follow-up (the status held on the date N calendar months after the
+    anchor) is measured on that one day and earned on it: only when the day
+    is on or before ``data_until``, inside the term and its tail, and on or
+    before an exit under ``on_exit = "stop_measurement"``.
+``LOOKBACK_BEFORE_DAY``
+    A look-back of N calendar months (or N days) before a date ``d`` is the
+    days ``[d - N months, d)``, every day counted whatever the weekday; month
+    ends follow the contract's ``month_rounding``.
 ``INVOICE_PERIODS``
     Consecutive periods of ``invoice_months`` from the term's first day (month
     ends by the contract's ``month_rounding``); the last period of the term
@@ -123,6 +132,43 @@ class Observation:
     def measurement_end(self, window_end: I64) -> I64:
         """Per participant: where measurement in a window ends (window, term + tail, exit)."""
         return np.minimum(np.minimum(window_end, self.measure_end), self.exit_end)
+
+    def measured_on_day(self, days: npt.ArrayLike, rows: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+        """Whether a status held on ``days`` by participant ``rows`` is measured
+        (``FOLLOW_UP_ON_DAY``): earned (``EARNED_ON_LAST_DAY``) and not after the exit."""
+        d = np.asarray(days, dtype=np.int64)
+        return self.earned(d) & (d < self.exit_end[np.asarray(rows, dtype=np.int64)])
+
+    def lookback_start(
+        self,
+        days: I64,
+        *,
+        months: int | None = None,
+        day_count: int | None = None,
+        rounding: MonthRounding = MonthRounding.RAISE,
+    ) -> I64:
+        """The first day of the look-back before each day (``LOOKBACK_BEFORE_DAY``).
+
+        ``months`` calendar months (month ends by ``rounding``, else the
+        contract's) or ``day_count`` days before each day; neither: the day
+        itself (an empty look-back).  Raises
+        :class:`~impactbond.errors.AmbiguousDate` for a month end that neither
+        names.
+        """
+        d = np.asarray(days, dtype=np.int64)
+        if day_count is not None:
+            out: I64 = d - day_count
+            return out
+        if months is None:
+            return d.copy()
+        if rounding is MonthRounding.RAISE:
+            rounding = self.contract.month_rounding
+        distinct, where = np.unique(d, return_inverse=True)
+        starts = np.empty(len(distinct), dtype=np.int64)
+        for k, day in enumerate(distinct.tolist()):
+            starts[k] = add_months(date.fromordinal(day), -months, rounding).toordinal()
+        result: I64 = starts[where.reshape(d.shape)]
+        return result
 
     # -- weeks (WEEK_IN_WINDOW) ----------------------------------------------------
     @staticmethod

@@ -33,17 +33,26 @@ from impactbond.domain.outcome import (
     RecordedEvent,
     Retention,
     SelfSufficiency,
+    StatusAtFollowUp,
     SustainedEmployment,
     Weights,
     Window,
 )
 from impactbond.domain.trajectory import HOURS_SCALE
-from impactbond.errors import SettlementError
+from impactbond.errors import AmbiguousDate, SettlementError
 from impactbond.register import Register
 from impactbond.settle.clock import Observation
-from impactbond.status import DEFAULT_PRIORITY, priority_rank
+from impactbond.status import DEFAULT_PRIORITY, Status, priority_rank
 
-__all__ = ["MEASURERS", "Items", "MeasureContext", "Measured", "measure", "measurer"]
+__all__ = [
+    "FOLLOW_UP_REASONS",
+    "MEASURERS",
+    "Items",
+    "MeasureContext",
+    "Measured",
+    "measure",
+    "measurer",
+]
 
 I64 = npt.NDArray[np.int64]
 #: Item columns: rows and days in int32 or int64, quantities in int64.
@@ -107,6 +116,10 @@ class Measured:
     same_employer: BoolArray | None = None
     detail_den: int = 1
     """Denominator of ``items.detail["weighted"]`` (full-time day = ``detail_den``)."""
+    follow_up_day: I64 | None = None
+    """Per row and follow-up (``rows x follow-ups``): the follow-up date, for follow-up outcomes."""
+    follow_up_reason: I64 | None = None
+    """Per row and follow-up: a :data:`FOLLOW_UP_REASONS` code, why it was (not) earned."""
 
     def total_of(self, row: int) -> Fraction:
         """The exact quantity earned by one participant row."""
@@ -511,6 +524,153 @@ def _recorded_event(outcome: RecordedEvent, ctx: MeasureContext) -> Measured:
         r, d = r[first], d[first]
     items = Items(r, d, d + 1, d, np.ones(len(r), dtype=np.int64))
     return Measured(outcome, 1, items, _sum_by_row(r, items.num, ctx.n))
+
+
+# ---------------------------------------------------------------------------- follow-ups
+
+
+#: Why a follow-up was or was not earned, by code (``Measured.follow_up_reason``).
+FOLLOW_UP_REASONS: tuple[str, ...] = (
+    "earned",
+    "not yet observed: after the data cut-off",
+    "after the end of measurement (the term and its tail)",
+    "after the exit (on_exit = stop_measurement)",
+    "not holding a counted status on the date",
+    "a status of the look-back was found before the date",
+)
+
+
+def _day_keys(rows: I64, days: I64) -> I64:
+    """One sortable int64 per (row, day): rows in the high bits, day numbers below."""
+    key: I64 = (rows.astype(np.int64) << 32) | days.astype(np.int64)
+    return key
+
+
+def _covering_spell(ctx: MeasureContext, rows: I64, days: I64) -> I64:
+    """Per query the observed spell holding ``days`` for ``rows`` (-1: none).
+
+    A participant's spells do not overlap (the register checks it), so the
+    spell holding a day is the last one starting on or before it, if it has
+    not ended.
+    """
+    start_key = _day_keys(ctx.spell_row, ctx.spell_start)
+    order = np.arange(len(start_key))
+    if len(start_key) > 1 and bool((start_key[1:] < start_key[:-1]).any()):
+        order = np.argsort(start_key, kind="stable")
+    at = np.searchsorted(start_key[order], _day_keys(rows, days), side="right") - 1
+    spell = _gather(order, at, -1)
+    hit = spell >= 0
+    hit[hit] = (ctx.spell_row[spell[hit]] == rows[hit]) & (ctx.spell_end[spell[hit]] > days[hit])
+    return np.where(hit, spell, -1)
+
+
+def _spells_overlapping(ctx: MeasureContext, table: BoolArray, rows: I64, lo: I64, hi: I64) -> I64:
+    """Per query how many spells with a status of ``table`` overlap ``[lo, hi)`` of ``rows``.
+
+    Spells starting before ``hi`` less spells ending on or before ``lo``: every
+    spell of the second kind is of the first, whatever the weekday.
+    """
+    keep = table[ctx.spell_status.astype(np.int64) & 0xFF]
+    srow = ctx.spell_row[keep]
+    starts = np.sort(_day_keys(srow, ctx.spell_start[keep]))
+    ends = np.sort(_day_keys(srow, ctx.spell_end[keep]))
+    before_hi = np.searchsorted(starts, _day_keys(rows, hi), side="left")
+    ended_by_lo = np.searchsorted(ends, _day_keys(rows, lo), side="right")
+    out: I64 = (before_hi - ended_by_lo).astype(np.int64)
+    return np.where(hi > lo, out, 0)
+
+
+def _status_set(statuses: tuple[Any, ...]) -> BoolArray:
+    table = np.zeros(256, dtype=bool)
+    for s in statuses:
+        table[int(s) & 0xFF] = True
+    return table
+
+
+def _first_ambiguous(
+    ctx: MeasureContext, outcome: StatusAtFollowUp, rows: I64, day: I64
+) -> str | None:
+    """The participant of the first follow-up whose look-back start the contract leaves open
+    (only on the way to an error)."""
+    for d in np.unique(day).tolist():
+        try:
+            ctx.obs.lookback_start(
+                np.array([d]), months=outcome.lookback_months, rounding=outcome.month_rounding
+            )
+        except AmbiguousDate:
+            row = int(rows[np.flatnonzero(day == d)[0]])
+            return str(ctx.register.ids[row].as_py())
+    return None
+
+
+@measurer(StatusAtFollowUp)
+def _status_at_follow_up(outcome: StatusAtFollowUp, ctx: MeasureContext) -> Measured:
+    """One item per follow-up held on its date, with no look-back status before it.
+
+    Queries are (row, follow-up) pairs, row-major, so items come out by row and
+    then by date (a schedule is strictly increasing).
+    """
+    n, k = ctx.n, len(outcome.follow_up_months)
+    dates = np.empty((n, k), dtype=np.int64)
+    for j, months in enumerate(outcome.follow_up_months):
+        dates[:, j] = ctx.window(outcome.follow_up_window(months))[1]
+    rows = np.repeat(np.arange(n, dtype=np.int64), k)
+    day = dates.reshape(-1)
+    follow_up = np.tile(np.array(outcome.follow_up_months, dtype=np.int64), n)
+    measured = ctx.obs.measured_on_day(day, rows)
+    spell = _covering_spell(ctx, rows, day)
+    status = _gather(ctx.spell_status, spell, int(Status.UNKNOWN))
+    held = measured & (spell >= 0) & _status_set(outcome.statuses)[status & 0xFF]
+    try:
+        lookback = ctx.obs.lookback_start(
+            day,
+            months=outcome.lookback_months,
+            day_count=outcome.lookback_days,
+            rounding=outcome.month_rounding,
+        )
+    except AmbiguousDate as err:
+        raise AmbiguousDate(
+            f"{outcome.id}: look-back of {outcome.lookback_months} months: {err.message}",
+            participant=_first_ambiguous(ctx, outcome, rows, day),
+            field="lookback_months",
+            clause=outcome.clause or None,
+            rule=err.rule,
+        ) from err
+    found = np.zeros(len(rows), dtype=np.int64)
+    if outcome.has_lookback and held.any():
+        q = np.flatnonzero(held)
+        found[q] = _spells_overlapping(
+            ctx, _status_set(outcome.lookback_statuses), rows[q], lookback[q], day[q]
+        )
+    reason = np.select(
+        [
+            day >= ctx.obs.data_end,
+            day >= ctx.obs.measure_end,
+            ~measured,
+            ~held,
+            found > 0,
+        ],
+        [1, 2, 3, 4, 5],
+        0,
+    ).astype(np.int64)
+    ok = np.flatnonzero(reason == 0)
+    r, d = rows[ok], day[ok]
+    items = Items(
+        r,
+        d,
+        d + 1,
+        d,
+        np.ones(len(ok), dtype=np.int64),
+        {"follow_up": follow_up[ok], "status": status[ok], "lookback_start": lookback[ok]},
+    )
+    return Measured(
+        outcome,
+        1,
+        items,
+        _sum_by_row(r, items.num, ctx.n),
+        follow_up_day=dates,
+        follow_up_reason=reason.reshape(n, k),
+    )
 
 
 assert OPEN_END_DAY > 0

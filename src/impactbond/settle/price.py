@@ -104,6 +104,27 @@ def cap_units(
     return out
 
 
+def _follow_up_prices(
+    rule: PricePerUnit, price: Fraction, follow_up: npt.NDArray[np.integer[Any]]
+) -> tuple[I64, I64]:
+    """Per item the exact unit price of its follow-up (``price`` where the table names none)."""
+    months = [m for m, _ in rule.price_by_follow_up]
+    prices = [
+        price_fraction(p, field="price_by_follow_up", clause=rule.clause, rule_id=rule.id)
+        for _, p in rule.price_by_follow_up
+    ]
+    at = np.searchsorted(np.array(months, dtype=np.int64), follow_up)
+    at = np.minimum(at, len(months) - 1)
+    named = np.array(months, dtype=np.int64)[at] == follow_up
+    num = np.where(
+        named, np.array([p.numerator for p in prices], dtype=np.int64)[at], price.numerator
+    )
+    den = np.where(
+        named, np.array([p.denominator for p in prices], dtype=np.int64)[at], price.denominator
+    )
+    return num.astype(np.int64), den.astype(np.int64)
+
+
 @pricer(PricePerUnit)
 def _price_per_unit(rule: PricePerUnit, index: int, ctx: PriceContext) -> LineBlock:
     m = ctx.measured[rule.outcome]
@@ -114,6 +135,10 @@ def _price_per_unit(rule: PricePerUnit, index: int, ctx: PriceContext) -> LineBl
     if rule.max_units_per_participant is not None and len(rows):
         num = cap_units(rows, num, m.den, rule.max_units_per_participant)
     price = price_fraction(rule.price, field="price", clause=rule.clause, rule_id=rule.id)
+    price_num: Any = price.numerator
+    price_den: Any = price.denominator
+    if rule.price_by_follow_up:
+        price_num, price_den = _follow_up_prices(rule, price, items.detail["follow_up"][keep])
     return LineBlock.build(
         len(rows),
         participant=rows,
@@ -126,8 +151,8 @@ def _price_per_unit(rule: PricePerUnit, index: int, ctx: PriceContext) -> LineBl
         earned_on=items.earned_on[keep],
         quantity_num=num,
         quantity_den=m.den,
-        price_num=price.numerator,
-        price_den=price.denominator,
+        price_num=price_num,
+        price_den=price_den,
         item=keep,
     )
 

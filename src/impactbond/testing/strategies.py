@@ -41,6 +41,7 @@ from impactbond.domain.outcome import (
     Progression,
     Retention,
     SelfSufficiency,
+    StatusAtFollowUp,
     SustainedEmployment,
     Window,
 )
@@ -73,7 +74,7 @@ from impactbond.domain.terms import (
 )
 from impactbond.domain.trajectory import Spell, Trajectory
 from impactbond.money import MINOR_UNITS, Money, Rounding, RoundingStage, minor_unit_digits
-from impactbond.status import Status
+from impactbond.status import BENEFITS, Status
 
 __all__ = [
     "caps",
@@ -175,6 +176,33 @@ def _employment_months(draw: st.DrawFn, outcome_id: str, clause: Strategy[str]) 
     )
 
 
+@st.composite
+def follow_ups(
+    draw: st.DrawFn, outcome_id: str = "outcome", clause: Strategy[str] | None = None
+) -> StatusAtFollowUp:
+    """A status-at-follow-up outcome: 1-5 follow-ups, perhaps with a look-back."""
+    months = sorted(draw(st.sets(st.integers(1, 72), min_size=1, max_size=5)))
+    look = draw(st.sampled_from(["none", "months", "days"]))
+    without: set[Status] = set()
+    excepted: set[Status] = set()
+    if look != "none":
+        without = draw(st.sets(statuses(), max_size=4))
+        base = sorted(without or BENEFITS)
+        excepted = draw(st.sets(st.sampled_from(base), max_size=2))
+    return StatusAtFollowUp(
+        outcome_id,
+        clause=draw(clause if clause is not None else st.just("")),
+        follow_up_months=months,
+        statuses=draw(st.sets(statuses(), min_size=1, max_size=3)),
+        anchor=draw(st.sampled_from(["enrolled", "referred"])),
+        month_rounding=draw(st.sampled_from(list(MonthRounding))),
+        lookback_months=draw(st.integers(1, 120)) if look == "months" else None,
+        lookback_days=draw(st.integers(1, 3653)) if look == "days" else None,
+        without_statuses=without,
+        except_statuses=excepted,
+    )
+
+
 def outcomes(outcome_id: str = "outcome", clause: Strategy[str] | None = None) -> Strategy[Any]:
     """Any outcome kind with id ``outcome_id`` (clause drawn from ``clause``)."""
     clauses_ = clause if clause is not None else st.just("")
@@ -225,6 +253,7 @@ def outcomes(outcome_id: str = "outcome", clause: Strategy[str] | None = None) -
             **common,
         ),
         st.builds(Progression, st.just(outcome_id), ladder=_ladder(), **common),
+        follow_ups(outcome_id, clauses_),
     )
 
 
