@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from attrs import validators as v
 
-from impactbond.domain.participant import cpr_mask
+from impactbond.domain.participant import cpr_mask, string_bytes
 from impactbond.errors import (
     CPRNumberRefused,
     ImpactBondError,
@@ -503,6 +503,8 @@ def _without_empty_rows(table: pa.Table, name: str) -> SourceTable:
         raise InvalidFile(f"{name}: the table has no columns", source=name)
     keep = np.zeros(table.num_rows, dtype=np.bool_)
     for column in table.columns:
+        if keep.all():  # a row with one cell filled is not empty: no need to look further
+            break
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             filled = pc.fill_null(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
             keep |= np.asarray(filled.to_numpy(zero_copy_only=False)) > 0
@@ -600,29 +602,44 @@ def _read_text(
         return "skip"
 
     block = int(max(1 << 20, 4 * int(lengths.max(initial=0)) + 1024))
-    try:
-        table = pcsv.read_csv(
-            io.BytesIO(utf8),
-            read_options=pcsv.ReadOptions(
-                use_threads=False, column_names=table_header, skip_rows=1, block_size=block
-            ),
-            parse_options=pcsv.ParseOptions(
-                delimiter=separator,
-                invalid_row_handler=invalid_row,
-                ignore_empty_lines=False,
-                newlines_in_values=False,
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(table_header, pa.string()),
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
-    except pa.ArrowException as err:
-        raise InvalidFile(
-            f"{name}: not a readable table ({_safe_arrow_message(err)})", source=name
-        ) from None
+    seen_invalid: list[bool] = []
+
+    def any_invalid(row: Any) -> str:
+        seen_invalid.append(True)
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        # Line numbers of invalid rows are known only to a single-threaded read.
+        try:
+            return pcsv.read_csv(
+                io.BytesIO(utf8),
+                read_options=pcsv.ReadOptions(
+                    use_threads=threads,
+                    column_names=table_header,
+                    skip_rows=1,
+                    block_size=block,
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=separator,
+                    invalid_row_handler=any_invalid if threads else invalid_row,
+                    ignore_empty_lines=False,
+                    newlines_in_values=False,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(table_header, pa.string()),
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+        except pa.ArrowException as err:
+            raise InvalidFile(
+                f"{name}: not a readable table ({_safe_arrow_message(err)})", source=name
+            ) from None
+
+    table = read(threads=True)
+    if seen_invalid:  # read again, one thread, to name every invalid row
+        table = read(threads=False)
     problems.raise_if_any()
     lines = np.arange(2, 2 + table.num_rows + len(bad_lines), dtype=np.int64)
     if bad_lines:
@@ -682,6 +699,12 @@ def _to_numpy_bool(array: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
 _CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f]"
 
 
+def _may_hold_control(value: pa.Array) -> bool:
+    """Whether any cell could hold a character of :data:`_CONTROL_RE2`: its UTF-8 bytes
+    are below 0x20, 0x7f, or start with 0xc2 (U+0080..U+009F); else the regex need not run."""
+    return any(bool(np.any((b < 0x20) | (b == 0x7F) | (b == 0xC2))) for b in string_bytes(value))
+
+
 def _text(
     raw: pa.Array, column: str, t: SourceTable, problems: _Problems, ids: Sequence[str | None]
 ) -> pa.Array:
@@ -697,7 +720,10 @@ def _text(
         rule=f"a text cell is at most {MAX_TEXT} characters",
         participants=ids,
     )
-    controls = _to_numpy_bool(pc.match_substring_regex(value, _CONTROL_RE2)) & ~too_long
+    if _may_hold_control(value):
+        controls = _to_numpy_bool(pc.match_substring_regex(value, _CONTROL_RE2)) & ~too_long
+    else:
+        controls = np.zeros(len(value), dtype=np.bool_)
     problems.rows(
         controls,
         t.row_numbers,
@@ -1044,6 +1070,24 @@ def _columns(
     return mapping
 
 
+class _SafeIds(Sequence[str | None]):
+    """Each row's participant id for error messages, read only for the rows reported:
+    None where the id is empty or looks like a CPR number (never echoed)."""
+
+    def __init__(self, ids: pa.Array) -> None:
+        self._ids = ids
+        self._cpr: npt.NDArray[np.bool_] | None = None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i: int) -> str | None:  # type: ignore[override]
+        if self._cpr is None:
+            self._cpr = cpr_mask(self._ids)
+        value = self._ids[i].as_py()
+        return None if value is None or self._cpr[i] else str(value)
+
+
 def to_canonical(
     raw: SourceTable,
     kind: Kind,
@@ -1067,10 +1111,7 @@ def to_canonical(
     n = table.num_rows
     ids_raw = _string_column(table.column(mapping["participant_id"]))
     ids = _text(ids_raw, "participant_id", raw, problems, [None] * n)
-    safe_ids = [
-        None if (x is None or hit) else x
-        for x, hit in zip(ids.to_pylist(), cpr_mask(ids), strict=True)
-    ]
+    safe_ids = _SafeIds(ids)
     arrays: list[pa.Array] = []
     for field in schema:
         if field.name not in mapping:
