@@ -121,7 +121,8 @@ def assemble(person_blocks: list[LineBlock], group_blocks: list[LineBlock]) -> L
     order of the rules), then group lines by earning day.
 
     Each block is already in (participant, day) order; one stable sort of a packed
-    key finds every line's place, and each column is written there once.
+    key finds every line's place, and each column is gathered once (a column that is
+    constant in each block is looked up from the block of each line instead).
     """
     blocks = [b for b in person_blocks if len(b)]
     n_people = sum(len(b) for b in blocks)
@@ -135,20 +136,27 @@ def assemble(person_blocks: list[LineBlock], group_blocks: list[LineBlock]) -> L
         keys = np.concatenate(
             [(b.participant.astype(np.int64) << 24) + (b.earned_on - day0) for b in blocks]
         )
+    if len(blocks) == 1 and bool(np.all(keys[1:] >= keys[:-1])):  # already in order
+        for name in COLUMNS:
+            out[name][:n_people] = getattr(blocks[0], name)
+    elif blocks:
         order = np.argsort(keys, kind="stable")
-        place = np.empty(n_people, dtype=np.int64)
-        place[order] = np.arange(n_people)
-        at = 0
-        for b in blocks:
-            where = place[at : at + len(b)]
-            for name in COLUMNS:
-                column = getattr(b, name)
-                first = column[0]
-                if len(column) > 1 and (column == first).all():  # a constant column
-                    out[name][where] = first
-                else:
-                    out[name][where] = column
-            at += len(b)
+        block_of: npt.NDArray[Any] | None = None
+        for name in COLUMNS:
+            columns = [getattr(b, name) for b in blocks]
+            firsts = [c[0] for c in columns]
+            if all(len(c) == 1 or (c == f).all() for c, f in zip(columns, firsts, strict=True)):
+                # A constant in each block: one small look-up per line, no gather of a column.
+                if all(f == firsts[0] for f in firsts):
+                    out[name][:n_people] = firsts[0]
+                    continue
+                if block_of is None:
+                    sizes = [len(b) for b in blocks]
+                    block_of = np.repeat(np.arange(len(blocks), dtype=np.int32), sizes)[order]
+                table: npt.NDArray[Any] = np.array(firsts, dtype=DTYPES[name])
+                out[name][:n_people] = table[block_of]
+            else:
+                out[name][:n_people] = np.concatenate(columns)[order]
     for name in COLUMNS:
         out[name][n_people:] = getattr(groups, name)
     return LineBlock(**out)
