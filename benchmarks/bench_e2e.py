@@ -104,17 +104,31 @@ def months_table() -> pa.Table:
 # ----------------------------------------------------------------------------- the tools
 
 
-def run_floor(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, float]]:
-    t0 = time.perf_counter()
+class Stages:
+    """Wall and CPU seconds (all threads of the process) of each stage, in order."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def done(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.wall[name], self.cpu[name] = wall - self._wall, cpu - self._cpu
+        self._wall, self._cpu = wall, cpu
+
+
+def run_floor(people: Path, spells: Path) -> tuple[pa.Table | None, Stages]:
+    st = Stages()
     pacsv.read_csv(people)
     s = pacsv.read_csv(spells)
-    t1 = time.perf_counter()
+    st.done("read")
     total = 0
     for chunk in s.column("start").chunks:  # the day numbers, without a copy
         a = np.frombuffer(chunk.buffers()[1], np.int32, len(chunk), chunk.offset * 4)
         total += int(a.sum())
-    t2 = time.perf_counter()
-    return None, {"read": t1 - t0, "sum": t2 - t1}
+    st.done("sum")
+    return None, st
 
 
 def core_contract() -> Any:
@@ -143,50 +157,48 @@ def _per_participant(settlement: Any) -> pa.Table:
     return pa.table({"participant_id": settlement.register.ids, "ore": pa.array(total)})
 
 
-def run_impactbond(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, float]]:
+def run_impactbond(people: Path, spells: Path) -> tuple[pa.Table | None, Stages]:
     import impactbond as ib
     from impactbond.io.register_tables import read_register
 
     contract = core_contract()
-    t0 = time.perf_counter()
+    st = Stages()
     tables = read_register(spells, people)
-    t1 = time.perf_counter()
+    st.done("read")
     register = tables.to_register()
-    t2 = time.perf_counter()
+    st.done("register")
     settlement = ib.settle(contract, register, as_of=AS_OF)
-    t3 = time.perf_counter()
+    st.done("settle")
     result = _per_participant(settlement)
-    t4 = time.perf_counter()
-    stages = {"read": t1 - t0, "register": t2 - t1, "settle": t3 - t2, "result": t4 - t3}
-    return result, stages
+    st.done("result")
+    return result, st
 
 
-def run_impactbond_full(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, float]]:
+def run_impactbond_full(people: Path, spells: Path) -> tuple[pa.Table | None, Stages]:
     import impactbond as ib
     from impactbond.io.register_tables import read_register
 
     contract, _, _ = ib.examples.nyborg()
-    t0 = time.perf_counter()
+    st = Stages()
     tables = read_register(spells, people)
-    t1 = time.perf_counter()
+    st.done("read")
     register = tables.to_register()
-    t2 = time.perf_counter()
+    st.done("register")
     settlement = ib.settle(contract, register, as_of=AS_OF)
-    t3 = time.perf_counter()
+    st.done("settle")
     with tempfile.TemporaryDirectory() as tmp:
         settlement.write_lines(Path(tmp) / "lines.parquet")
-    t4 = time.perf_counter()
-    stages = {"read": t1 - t0, "register": t2 - t1, "settle": t3 - t2, "write": t4 - t3}
-    return None, stages
+    st.done("write")
+    return None, st
 
 
-def run_pandas(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, float]]:
+def run_pandas(people: Path, spells: Path) -> tuple[pa.Table | None, Stages]:
     import pandas as pd
 
-    t0 = time.perf_counter()
+    st = Stages()
     p = pd.read_csv(people, engine="pyarrow", dtype_backend="pyarrow")
     s = pd.read_csv(spells, engine="pyarrow", dtype_backend="pyarrow")
-    t1 = time.perf_counter()
+    st.done("read")
 
     def days(col: pd.Series) -> np.ndarray:
         stamps = col.astype("datetime64[s]").to_numpy()
@@ -236,18 +248,18 @@ def run_pandas(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, f
     out = pd.DataFrame({"participant_id": p["participant_id"]})
     out["ore"] = out["participant_id"].map(total).fillna(0).astype(np.int64)
     out = out[out["participant_id"].isin(eligible)]
-    t2 = time.perf_counter()
     table = pa.table({"participant_id": out["participant_id"].values, "ore": out["ore"].values})
-    return table, {"read": t1 - t0, "compute": t2 - t1}
+    st.done("compute")
+    return table, st
 
 
-def run_polars(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, float]]:
+def run_polars(people: Path, spells: Path) -> tuple[pa.Table | None, Stages]:
     import polars as pl
 
-    t0 = time.perf_counter()
+    st = Stages()
     p = pl.read_csv(people, try_parse_dates=True)
     s = pl.read_csv(spells, try_parse_dates=True)
-    t1 = time.perf_counter()
+    st.done("read")
     day = pl.Int64
     p = p.with_columns(
         enr=pl.col("enrolled").cast(day),
@@ -320,19 +332,20 @@ def run_polars(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, f
         .with_columns(pl.col("ore").fill_null(0))
         .select("participant_id", "ore")
     )
-    t2 = time.perf_counter()
-    return out.to_arrow(), {"read": t1 - t0, "compute": t2 - t1}
+    table = out.to_arrow()
+    st.done("compute")
+    return table, st
 
 
-def run_duckdb(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, float]]:
+def run_duckdb(people: Path, spells: Path) -> tuple[pa.Table | None, Stages]:
     import duckdb
 
     con = duckdb.connect()
     months = months_table()  # noqa: F841 (read by the query by name)
-    t0 = time.perf_counter()
+    st = Stages()
     con.execute(f"CREATE TABLE p AS SELECT * FROM read_csv('{people}')")
     con.execute(f"CREATE TABLE s AS SELECT * FROM read_csv('{spells}')")
-    t1 = time.perf_counter()
+    st.done("read")
     on_benefit = " OR ".join(
         f"(p.cohort = '{c}' AND s.status IN ({', '.join(repr(x) for x in st)}))"
         for c, st in ELIGIBLE.items()
@@ -405,11 +418,11 @@ def run_duckdb(people: Path, spells: Path) -> tuple[pa.Table | None, dict[str, f
     cursor = con.execute(query)
     fetch = getattr(cursor, "to_arrow_table", None) or cursor.fetch_arrow_table  # duckdb 2 / 1
     table = fetch()
-    t2 = time.perf_counter()
-    return table, {"read": t1 - t0, "compute": t2 - t1}
+    st.done("compute")
+    return table, st
 
 
-RUNNERS: dict[str, Callable[[Path, Path], tuple[pa.Table | None, dict[str, float]]]] = {
+RUNNERS: dict[str, Callable[[Path, Path], tuple[pa.Table | None, Stages]]] = {
     "floor": run_floor,
     "impactbond": run_impactbond,
     "impactbond_full": run_impactbond_full,
@@ -432,13 +445,17 @@ def child(tool: str, people: Path, spells: Path, out: Path) -> None:
     """Run one tool in this (fresh) process; write its result and a JSON line of figures."""
     for module in PRELOAD.get(tool, ()):  # imports are not timed
         __import__(module)
-    cpu = time.process_time()
     result, stages = RUNNERS[tool](people, spells)
-    cpu = time.process_time() - cpu
     if result is not None:
         pq.write_table(result, out)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    figures = {"seconds": sum(stages.values()), "cpu": cpu, "stages": stages, "peak_mb": peak_mb}
+    figures = {
+        "seconds": sum(stages.wall.values()),
+        "cpu": sum(stages.cpu.values()),
+        "stages": stages.wall,
+        "stages_cpu": stages.cpu,
+        "peak_mb": peak_mb,
+    }
     print(json.dumps(figures))
 
 
@@ -508,10 +525,13 @@ def main(argv: list[str]) -> int:
         for tool in tools:
             out = Path(tmp) / f"{tool}.parquet"
             figures[tool] = run_tool(tool, people, spells, out)
-            stages = ", ".join(f"{k} {v:.2f}" for k, v in figures[tool]["stages"].items())
+            f = figures[tool]
+            stages = ", ".join(
+                f"{k} {v:.2f}/{f['stages_cpu'][k]:.2f}" for k, v in f["stages"].items()
+            )
             print(
-                f"{tool:>16}: {figures[tool]['seconds']:7.2f} s (cpu {figures[tool]['cpu']:6.2f} s), peak "
-                f"{figures[tool]['peak_mb']:7,.0f} MB ({stages})"
+                f"{tool:>16}: {f['seconds']:7.2f} s wall, {f['cpu']:7.2f} s cpu, peak "
+                f"{f['peak_mb']:7,.0f} MB (wall/cpu: {stages})"
             )
             if out.exists():
                 results[tool] = out
@@ -523,24 +543,38 @@ def main(argv: list[str]) -> int:
                 bad = compare(tool, ours, pq.read_table(path))
                 mismatches += bad
                 print(f"  {tool}: {'equal to the øre' if bad == 0 else 'DIFFERENT'}")
-    ours_s = figures["impactbond"]["seconds"]
-    floor_s = figures["floor"]["seconds"] if "floor" in figures else float("nan")
-    peers = {t: figures[t]["seconds"] for t in PEERS if t in figures}
-    fastest = min(peers, key=peers.__getitem__) if peers else "none"
-    for tool, f in figures.items():
-        print(
-            f"{tool:>16}: {f['seconds'] / floor_s:6.1f} x floor"
-            + (f", {f['seconds'] / peers[fastest]:5.2f} x {fastest}" if peers else "")
-        )
+    nan = float("nan")
+
+    def ratios(key: str) -> tuple[float, float, str, float]:
+        """(ours, floor, fastest peer, ours / fastest peer) in wall or CPU seconds."""
+        ours = float(figures["impactbond"][key])
+        floor = float(figures["floor"][key]) if "floor" in figures else nan
+        peers = {t: float(figures[t][key]) for t in PEERS if t in figures}
+        fastest = min(peers, key=peers.__getitem__) if peers else "none"
+        return ours, floor, fastest, ours / peers[fastest] if peers else nan
+
+    for key, label in (("seconds", "wall"), ("cpu", "cpu")):
+        ours, floor, fastest, _ = ratios(key)
+        for tool, f in figures.items():
+            against = (
+                f", {f[key] / figures[fastest][key]:5.2f} x {fastest}" if fastest in figures else ""
+            )
+            print(f"{label:>4} {tool:>16}: {f[key] / floor:6.1f} x floor{against}")
+    ours, floor, fastest, over = ratios("seconds")
+    ours_cpu, _, fastest_cpu, over_cpu = ratios("cpu")
     full = figures.get("impactbond_full", {})
     stage_text = ",".join(f"{k}:{v:.2f}" for k, v in figures["impactbond"]["stages"].items())
+    full_text = ",".join(f"{k}:{v:.2f}" for k, v in full.get("stages", {}).items())
     print(
-        f"n={n} ours_seconds={ours_s:.2f} floor_seconds={floor_s:.2f} "
-        f"ours_over_floor={ours_s / floor_s:.2f} fastest_peer={fastest} "
-        f"ours_over_fastest_peer={ours_s / peers[fastest] if peers else float('nan'):.2f} "
-        f"full_contract_seconds={full.get('seconds', float('nan')):.2f} "
+        f"n={n} ours_seconds={ours:.2f} floor_seconds={floor:.2f} "
+        f"ours_over_floor={ours / floor:.2f} fastest_peer={fastest} "
+        f"ours_over_fastest_peer={over:.2f} ours_cpu_seconds={ours_cpu:.2f} "
+        f"fastest_peer_cpu={fastest_cpu} ours_over_fastest_peer_cpu={over_cpu:.2f} "
+        f"full_contract_seconds={full.get('seconds', nan):.2f} "
+        f"full_contract_cpu_seconds={full.get('cpu', nan):.2f} "
         f"peak_rss_mb={figures['impactbond']['peak_mb']:.0f} "
-        f"full_peak_rss_mb={full.get('peak_mb', float('nan')):.0f} stages={stage_text}"
+        f"full_peak_rss_mb={full.get('peak_mb', nan):.0f} stages={stage_text} "
+        f"full_stages={full_text}"
     )
     return 1 if mismatches else 0
 
