@@ -207,17 +207,19 @@ def run_pandas(people: Path, spells: Path) -> tuple[pa.Table | None, Stages]:
     enrolled = p["enrolled"].astype("datetime64[s]")
     p["enr"] = days(enrolled)
     p["wend"] = days(enrolled + pd.DateOffset(months=24))
-    p = p[(p["enr"] >= REFERRAL_START) & (p["enr"] <= REFERRAL_END)]
+    p = p[(p["enr"] >= REFERRAL_START) & (p["enr"] <= REFERRAL_END)].reset_index(drop=True)
+    p["who"] = np.arange(len(p))  # an integer key for the group-bys
     s["st"] = days(s["start"])
     s["en"] = days(s["end"])
     s["hours"] = s["hours"].to_numpy(dtype="float64", na_value=np.nan)
-    m = s.merge(p[["participant_id", "cohort", "enr", "wend"]], on="participant_id")
+    m = s.merge(p[["participant_id", "who", "cohort", "enr", "wend"]], on="participant_id")
     holds = (m["st"] <= m["enr"]) & (m["enr"] < m["en"])
     on_benefit = False
     for cohort, statuses in ELIGIBLE.items():
         on_benefit = on_benefit | ((m["cohort"] == cohort) & m["status"].isin(statuses))
-    eligible = m.loc[holds & on_benefit, "participant_id"].unique()
-    w = m[m["status"].isin(list(WORK)) & m["participant_id"].isin(eligible)].copy()
+    eligible = np.zeros(len(p), dtype=bool)
+    eligible[m.loc[holds & on_benefit, "who"].to_numpy()] = True
+    w = m[m["status"].isin(list(WORK)) & eligible[m["who"].to_numpy()]].copy()
     w["lo"] = np.maximum(w["st"], w["enr"])
     w["hi"] = np.minimum(np.minimum(w["en"], w["wend"]), STOP)
     w = w[w["hi"] > w["lo"]]
@@ -227,27 +229,29 @@ def run_pandas(people: Path, spells: Path) -> tuple[pa.Table | None, Stages]:
     m0, m1, md = months["m0"].values, months["m1"].values, months["md"].values
     first = np.searchsorted(m0, w["lo"].values, side="right") - 1
     last = np.searchsorted(m0, w["hi"].values - 1, side="right") - 1
-    w["first"] = first
-    pieces = w.loc[w.index.repeat(last - first + 1), ["participant_id", "cohort", "lo", "hi"]]
-    k = pieces.groupby(level=0).cumcount().values
-    month = np.repeat(first, last - first + 1) + k
-    pieces["month"] = month
-    pieces["wd"] = (
-        np.minimum(pieces["hi"].values, m1[month]) - np.maximum(pieces["lo"].values, m0[month])
-    ) * np.repeat(w["wnum"].values, last - first + 1)
-    g = pieces.groupby(["participant_id", "month"], sort=True).agg(
-        wd=("wd", "sum"), cohort=("cohort", "first")
+    count = last - first + 1
+    k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    month = np.repeat(first, count) + k
+    lo, hi = np.repeat(w["lo"].values, count), np.repeat(w["hi"].values, count)
+    pieces = pd.DataFrame(
+        {
+            "who": np.repeat(w["who"].values, count),
+            "month": month,
+            "wd": (np.minimum(hi, m1[month]) - np.maximum(lo, m0[month]))
+            * np.repeat(w["wnum"].values, count),
+        }
     )
-    num = g["wd"].values * (LCM // md[g.index.get_level_values("month")])
+    g = pieces.groupby(["who", "month"], sort=True)["wd"].sum().reset_index()
+    num = g["wd"].values * (LCM // md[g["month"].values])
     g["num"] = num
-    cum = g.groupby(level="participant_id")["num"].cumsum().values
+    cum = g.groupby("who")["num"].cumsum().values
     capped = np.clip(MAX_UNITS - (cum - num), 0, num)
-    price = g["cohort"].map(PRICE).values.astype(np.int64)
+    price = p["cohort"].map(PRICE).to_numpy(dtype=np.int64)[g["who"].values]
     g["ore"] = (2 * capped * price + DEN) // (2 * DEN)
-    total = g.groupby(level="participant_id")["ore"].sum().clip(upper=CAP)
-    out = pd.DataFrame({"participant_id": p["participant_id"]})
-    out["ore"] = out["participant_id"].map(total).fillna(0).astype(np.int64)
-    out = out[out["participant_id"].isin(eligible)]
+    total = np.zeros(len(p), dtype=np.int64)
+    paid = g.groupby("who")["ore"].sum().clip(upper=CAP)
+    total[paid.index.to_numpy()] = paid.to_numpy()
+    out = pd.DataFrame({"participant_id": p["participant_id"], "ore": total})[eligible]
     table = pa.table({"participant_id": out["participant_id"].values, "ore": out["ore"].values})
     st.done("compute")
     return table, st
