@@ -116,6 +116,39 @@ def concat(blocks: list[LineBlock]) -> LineBlock:
     )
 
 
+def _disjoint_order(
+    blocks: list[LineBlock], keys: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64] | None:
+    """The order of the concatenated blocks when no participant has lines in two of them
+    (rules limited to different cohorts): each participant's lines keep their block's
+    order, at the participant's place, with no sort (the stable sort of ``keys`` gives
+    the same).  None when blocks share a participant or a block is not in key order.
+    """
+    at = 0
+    for b in blocks:
+        k = keys[at : at + len(b)]
+        if np.any(k[1:] < k[:-1]):
+            return None
+        at += len(b)
+    size = max(int(b.participant.max()) for b in blocks) + 1
+    counts = np.zeros(size, dtype=np.int64)
+    for b in blocks:
+        mine = np.bincount(b.participant, minlength=size)
+        if np.any((mine > 0) & (counts > 0)):
+            return None
+        counts += mine
+    start = np.cumsum(counts) - counts  # each participant's first line in the table
+    order = np.empty(int(counts.sum()), dtype=np.int64)
+    at = 0
+    for b in blocks:
+        p = b.participant.astype(np.int64)
+        first = np.r_[0, np.flatnonzero(p[1:] != p[:-1]) + 1]
+        rank = np.arange(len(p), dtype=np.int64) - np.repeat(first, np.diff(np.r_[first, len(p)]))
+        order[start[p] + rank] = at + np.arange(len(p), dtype=np.int64)
+        at += len(p)
+    return order
+
+
 def assemble(person_blocks: list[LineBlock], group_blocks: list[LineBlock]) -> LineBlock:
     """The line table: participant lines by participant, then earning day (blocks keep the
     order of the rules), then group lines by earning day.
@@ -140,7 +173,9 @@ def assemble(person_blocks: list[LineBlock], group_blocks: list[LineBlock]) -> L
         for name in COLUMNS:
             out[name][:n_people] = getattr(blocks[0], name)
     elif blocks:
-        order = np.argsort(keys, kind="stable")
+        order = _disjoint_order(blocks, keys)
+        if order is None:
+            order = np.argsort(keys, kind="stable")
         block_of: npt.NDArray[Any] | None = None
         for name in COLUMNS:
             columns = [getattr(b, name) for b in blocks]
