@@ -687,8 +687,8 @@ def _string_column(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 def _empty(column: pa.Array) -> npt.NDArray[np.bool_]:
     """Cells that are null, or only white space."""
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        length = pc.utf8_length(pc.utf8_trim_whitespace(column))
-        return ~_to_numpy_bool(pc.greater(length, 0))
+        trimmed = column if _plain_ascii(column) else pc.utf8_trim_whitespace(column)
+        return ~_to_numpy_bool(pc.greater(pc.utf8_length(trimmed), 0))
     return np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
@@ -697,6 +697,12 @@ def _to_numpy_bool(array: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
 
 
 _CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f]"
+
+
+def _plain_ascii(value: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every cell is printable ASCII without spaces (bytes 0x21..0x7e): then no cell
+    has white space to trim (ASCII or Unicode) and none holds a control character."""
+    return not any(bool(np.any((b <= 0x20) | (b >= 0x7F))) for b in string_bytes(value))
 
 
 def _may_hold_control(value: pa.Array) -> bool:
@@ -708,9 +714,13 @@ def _may_hold_control(value: pa.Array) -> bool:
 def _text(
     raw: pa.Array, column: str, t: SourceTable, problems: _Problems, ids: Sequence[str | None]
 ) -> pa.Array:
-    trimmed = pc.utf8_trim_whitespace(raw)
+    plain = _plain_ascii(raw)
+    trimmed = raw if plain else pc.utf8_trim_whitespace(raw)
     length = pc.utf8_length(trimmed)
-    value = pc.if_else(pc.equal(length, 0), pa.scalar(None, pa.string()), trimmed)
+    if plain and not bool(pc.any(pc.equal(length, 0)).as_py()):
+        value = trimmed  # no white space and no empty cell: nothing to trim or null
+    else:
+        value = pc.if_else(pc.equal(length, 0), pa.scalar(None, pa.string()), trimmed)
     too_long = _to_numpy_bool(pc.greater(length, MAX_TEXT))
     problems.rows(
         too_long,
@@ -720,7 +730,7 @@ def _text(
         rule=f"a text cell is at most {MAX_TEXT} characters",
         participants=ids,
     )
-    if _may_hold_control(value):
+    if not plain and _may_hold_control(value):
         controls = _to_numpy_bool(pc.match_substring_regex(value, _CONTROL_RE2)) & ~too_long
     else:
         controls = np.zeros(len(value), dtype=np.bool_)
