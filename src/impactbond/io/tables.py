@@ -566,7 +566,10 @@ def _read_text(
     import pyarrow.csv as pcsv
 
     text = _decode(data, encoding, name)
-    utf8 = text.encode("utf-8")
+    # Valid UTF-8 without a byte-order mark is its own encoding: no second copy of the file.
+    plain_utf8 = encoding in ("utf-8", "utf-8-sig") and not data.startswith(b"\xef\xbb\xbf")
+    utf8 = data if plain_utf8 else text.encode("utf-8")
+    del text
     newlines = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == 10)
     ends = np.append(newlines, len(utf8))
     starts = np.concatenate(([0], newlines + 1))
