@@ -51,3 +51,18 @@ def test_python_and_arrow_agree_with_the_slow_reference(values: list[str]) -> No
     mask = cpr_mask(pa.array(values, type=pa.string())).tolist()
     assert mask == [looks_like_cpr(v) for v in values]
     assert mask == [slow_reference(v) for v in values]
+
+
+@given(st.lists(texts, min_size=1, max_size=20), st.data())
+def test_slices_and_chunks_agree_with_the_slow_reference(
+    values: list[str], data: st.DataObject
+) -> None:
+    """The byte pre-test reads only a slice's own cells (a slice shares its parent's buffers)."""
+    lo = data.draw(st.integers(0, len(values) - 1))
+    hi = data.draw(st.integers(lo, len(values)))
+    part = pa.array(values, type=pa.string()).slice(lo, hi - lo)
+    assert cpr_mask(part).tolist() == [slow_reference(v) for v in values[lo:hi]]
+    chunked = pa.chunked_array(
+        [pa.array(values[:lo], pa.string()), pa.array(values[lo:], pa.string())]
+    )
+    assert cpr_mask(chunked).tolist() == [slow_reference(v) for v in values]

@@ -135,6 +135,24 @@ def test_cells_that_are_not_what_their_column_holds() -> None:
     assert "\x1b" not in str(info.value)
 
 
+def test_control_characters_of_every_kind_in_text_cells() -> None:
+    """C0 (below 0x20), DEL and C1 (U+0080..U+009F, UTF-8 0xc2 0x80..0x9f) are refused; other
+    characters whose UTF-8 starts with 0xc2 (U+00A9 ©) and Danish letters are fine."""
+    text = (
+        "participant_id,status,start,employer\n"
+        "P-1,employed,2024-01-01,A\x07B\n"  # 1: BEL
+        "P-2,employed,2024-01-01,A\x7fB\n"  # 2: DEL
+        "P-3,employed,2024-01-01,A\u0085B\n"  # 3: NEL, a C1 control
+        "P-4,employed,2024-01-01,Tømrer © ApS\n"  # 4: fine
+    )
+    with pytest.raises(InvalidFile) as info:
+        read_table(io.StringIO(text), "spells")
+    found = [(e.row, e.field) for e in _all(info.value)]
+    assert found == [(1, "employer"), (2, "employer"), (3, "employer")]
+    t = read_table(io.StringIO(text.split("\n", 1)[0] + "\n" + text.split("\n")[4]), "spells")
+    assert t.table.column("employer").to_pylist() == ["Tømrer © ApS"]
+
+
 def test_a_cpr_number_in_any_identifier_column_is_refused_never_echoed() -> None:
     numbers = ["010190-1234", "0101901234", "010190/1234", "010190.1234", "010190 1234"]
     for cpr in numbers:

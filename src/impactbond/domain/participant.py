@@ -81,6 +81,52 @@ def withhold_cpr(text: str) -> str:
     return _CPR.sub("<CPR number withheld>", text)
 
 
+def string_bytes(values: pa.Array | pa.ChunkedArray) -> list[npt.NDArray[np.uint8]]:
+    """The UTF-8 bytes of every chunk of a string column (its cells back to back)."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    out = []
+    for chunk in chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets, data = chunk.buffers()
+        if data is None:
+            continue
+        kind = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        bounds = np.frombuffer(offsets, kind, chunk.offset + len(chunk) + 1)
+        lo, hi = int(bounds[chunk.offset]), int(bounds[-1])
+        out.append(np.frombuffer(data, np.uint8)[lo:hi])
+    return out
+
+
+_SEPARATOR_BYTES = np.frombuffer(b"-/. ", np.uint8)
+
+
+def _may_hold_cpr(values: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether any cell could match :data:`CPR_PATTERN`.
+
+    Every match is a run of ten ASCII digits, or a run of six digits, one
+    separator and a run of four, so the column's bytes (its cells back to
+    back) hold such runs; where they do not, no cell matches and the pattern
+    need not run.
+    """
+    for b in string_bytes(values):
+        digit = np.zeros(len(b) + 2, dtype=np.int8)
+        digit[1:-1] = (b >= 48) & (b <= 57)
+        edge = np.diff(digit)
+        start, end = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+        length = end - start
+        if np.any(length >= 10):
+            return True
+        if len(start) > 1 and np.any(
+            (start[1:] - end[:-1] == 1)
+            & (length[:-1] >= 6)
+            & (length[1:] >= 4)
+            & np.isin(b[end[:-1]], _SEPARATOR_BYTES)
+        ):
+            return True
+    return False
+
+
 def cpr_mask(values: Any) -> npt.NDArray[np.bool_]:
     """Vectorised :func:`looks_like_cpr` over an Arrow (or list-like) string column (null: False).
 
@@ -96,6 +142,8 @@ def cpr_mask(values: Any) -> npt.NDArray[np.bool_]:
         return np.zeros(0, dtype=np.bool_)
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         values = pc.cast(values, pa.string())
+    if not _may_hold_cpr(values):
+        return np.zeros(len(values), dtype=np.bool_)
     hits = pc.match_substring_regex(values, _CPR_RE2)
     return np.asarray(pc.fill_null(hits, False).to_numpy(zero_copy_only=False), dtype=np.bool_)
 

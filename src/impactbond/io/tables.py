@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from attrs import validators as v
 
-from impactbond.domain.participant import cpr_mask
+from impactbond.domain.participant import cpr_mask, string_bytes
 from impactbond.errors import (
     CPRNumberRefused,
     ImpactBondError,
@@ -503,6 +503,8 @@ def _without_empty_rows(table: pa.Table, name: str) -> SourceTable:
         raise InvalidFile(f"{name}: the table has no columns", source=name)
     keep = np.zeros(table.num_rows, dtype=np.bool_)
     for column in table.columns:
+        if keep.all():  # a row with one cell filled is not empty: no need to look further
+            break
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             filled = pc.fill_null(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
             keep |= np.asarray(filled.to_numpy(zero_copy_only=False)) > 0
@@ -564,7 +566,10 @@ def _read_text(
     import pyarrow.csv as pcsv
 
     text = _decode(data, encoding, name)
-    utf8 = text.encode("utf-8")
+    # Valid UTF-8 without a byte-order mark is its own encoding: no second copy of the file.
+    plain_utf8 = encoding in ("utf-8", "utf-8-sig") and not data.startswith(b"\xef\xbb\xbf")
+    utf8 = data if plain_utf8 else text.encode("utf-8")
+    del text
     newlines = np.flatnonzero(np.frombuffer(utf8, dtype=np.uint8) == 10)
     ends = np.append(newlines, len(utf8))
     starts = np.concatenate(([0], newlines + 1))
@@ -600,29 +605,44 @@ def _read_text(
         return "skip"
 
     block = int(max(1 << 20, 4 * int(lengths.max(initial=0)) + 1024))
-    try:
-        table = pcsv.read_csv(
-            io.BytesIO(utf8),
-            read_options=pcsv.ReadOptions(
-                use_threads=False, column_names=table_header, skip_rows=1, block_size=block
-            ),
-            parse_options=pcsv.ParseOptions(
-                delimiter=separator,
-                invalid_row_handler=invalid_row,
-                ignore_empty_lines=False,
-                newlines_in_values=False,
-            ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(table_header, pa.string()),
-                strings_can_be_null=True,
-                quoted_strings_can_be_null=True,
-                null_values=[""],
-            ),
-        )
-    except pa.ArrowException as err:
-        raise InvalidFile(
-            f"{name}: not a readable table ({_safe_arrow_message(err)})", source=name
-        ) from None
+    seen_invalid: list[bool] = []
+
+    def any_invalid(row: Any) -> str:
+        seen_invalid.append(True)
+        return "skip"
+
+    def read(threads: bool) -> pa.Table:
+        # Line numbers of invalid rows are known only to a single-threaded read.
+        try:
+            return pcsv.read_csv(
+                io.BytesIO(utf8),
+                read_options=pcsv.ReadOptions(
+                    use_threads=threads,
+                    column_names=table_header,
+                    skip_rows=1,
+                    block_size=block,
+                ),
+                parse_options=pcsv.ParseOptions(
+                    delimiter=separator,
+                    invalid_row_handler=any_invalid if threads else invalid_row,
+                    ignore_empty_lines=False,
+                    newlines_in_values=False,
+                ),
+                convert_options=pcsv.ConvertOptions(
+                    column_types=dict.fromkeys(table_header, pa.string()),
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                    null_values=[""],
+                ),
+            )
+        except pa.ArrowException as err:
+            raise InvalidFile(
+                f"{name}: not a readable table ({_safe_arrow_message(err)})", source=name
+            ) from None
+
+    table = read(threads=True)
+    if seen_invalid:  # read again, one thread, to name every invalid row
+        table = read(threads=False)
     problems.raise_if_any()
     lines = np.arange(2, 2 + table.num_rows + len(bad_lines), dtype=np.int64)
     if bad_lines:
@@ -670,8 +690,8 @@ def _string_column(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 def _empty(column: pa.Array) -> npt.NDArray[np.bool_]:
     """Cells that are null, or only white space."""
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        length = pc.utf8_length(pc.utf8_trim_whitespace(column))
-        return ~_to_numpy_bool(pc.greater(length, 0))
+        trimmed = column if _plain_ascii(column) else pc.utf8_trim_whitespace(column)
+        return ~_to_numpy_bool(pc.greater(pc.utf8_length(trimmed), 0))
     return np.asarray(column.is_null().to_numpy(zero_copy_only=False), dtype=np.bool_)
 
 
@@ -682,12 +702,28 @@ def _to_numpy_bool(array: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
 _CONTROL_RE2 = r"[\x00-\x1f\x7f-\x9f]"
 
 
+def _plain_ascii(value: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every cell is printable ASCII without spaces (bytes 0x21..0x7e): then no cell
+    has white space to trim (ASCII or Unicode) and none holds a control character."""
+    return not any(bool(np.any((b <= 0x20) | (b >= 0x7F))) for b in string_bytes(value))
+
+
+def _may_hold_control(value: pa.Array) -> bool:
+    """Whether any cell could hold a character of :data:`_CONTROL_RE2`: its UTF-8 bytes
+    are below 0x20, 0x7f, or start with 0xc2 (U+0080..U+009F); else the regex need not run."""
+    return any(bool(np.any((b < 0x20) | (b == 0x7F) | (b == 0xC2))) for b in string_bytes(value))
+
+
 def _text(
     raw: pa.Array, column: str, t: SourceTable, problems: _Problems, ids: Sequence[str | None]
 ) -> pa.Array:
-    trimmed = pc.utf8_trim_whitespace(raw)
+    plain = _plain_ascii(raw)
+    trimmed = raw if plain else pc.utf8_trim_whitespace(raw)
     length = pc.utf8_length(trimmed)
-    value = pc.if_else(pc.equal(length, 0), pa.scalar(None, pa.string()), trimmed)
+    if plain and not bool(pc.any(pc.equal(length, 0)).as_py()):
+        value = trimmed  # no white space and no empty cell: nothing to trim or null
+    else:
+        value = pc.if_else(pc.equal(length, 0), pa.scalar(None, pa.string()), trimmed)
     too_long = _to_numpy_bool(pc.greater(length, MAX_TEXT))
     problems.rows(
         too_long,
@@ -697,7 +733,10 @@ def _text(
         rule=f"a text cell is at most {MAX_TEXT} characters",
         participants=ids,
     )
-    controls = _to_numpy_bool(pc.match_substring_regex(value, _CONTROL_RE2)) & ~too_long
+    if not plain and _may_hold_control(value):
+        controls = _to_numpy_bool(pc.match_substring_regex(value, _CONTROL_RE2)) & ~too_long
+    else:
+        controls = np.zeros(len(value), dtype=np.bool_)
     problems.rows(
         controls,
         t.row_numbers,
@@ -750,6 +789,26 @@ _MIDNIGHT = r"(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
 _SERIAL = r"^[0-9]{4,5}(\.[0-9]+)?$"
 
 
+def _iso_dates(value: pa.Array, fmt: str) -> pa.Array | None:
+    """Every present cell as ``yyyy-mm-dd``: Arrow's strict cast (one pass, no regex), else None.
+
+    Arrow accepts exactly ten characters ``yyyy-mm-dd`` of a calendar day,
+    which the detailed parser reads the same way whenever the dialect's own
+    format cannot take such a cell for another day (its fields in the order
+    year, month, day, or a format without ``-`` after a four-digit year).
+    Anything else (another shape, an impossible day, a time of day, white
+    space only) makes the cast fail, and the detailed parser reports it.
+    """
+    own = _date_regex(fmt)
+    if own != _ISO and own.index("(?P<m>") > own.index("(?P<d>") and own.startswith("^(?P<y>"):
+        return None  # yyyy-dd-mm: an ISO-shaped cell means another day
+    try:
+        out: pa.Array = pc.cast(value, pa.date32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    return out
+
+
 def _parse_dates(
     raw: pa.Array,
     fmt: str,
@@ -780,6 +839,9 @@ def _parse_dates(
         problems.add(f"{column} holds {raw.type} values, not dates", field=column, row=0)
         return pa.nulls(len(raw), pa.date32())
     value = pc.utf8_trim_whitespace(value)
+    fast = _iso_dates(value, fmt)
+    if fast is not None:
+        return fast
     own = _date_regex(fmt)
     y = np.zeros(len(value), dtype=np.int64)
     m = np.zeros(len(value), dtype=np.int64)
@@ -1021,6 +1083,24 @@ def _columns(
     return mapping
 
 
+class _SafeIds(Sequence[str | None]):
+    """Each row's participant id for error messages, read only for the rows reported:
+    None where the id is empty or looks like a CPR number (never echoed)."""
+
+    def __init__(self, ids: pa.Array) -> None:
+        self._ids = ids
+        self._cpr: npt.NDArray[np.bool_] | None = None
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __getitem__(self, i: int) -> str | None:  # type: ignore[override]
+        if self._cpr is None:
+            self._cpr = cpr_mask(self._ids)
+        value = self._ids[i].as_py()
+        return None if value is None or self._cpr[i] else str(value)
+
+
 def to_canonical(
     raw: SourceTable,
     kind: Kind,
@@ -1044,10 +1124,7 @@ def to_canonical(
     n = table.num_rows
     ids_raw = _string_column(table.column(mapping["participant_id"]))
     ids = _text(ids_raw, "participant_id", raw, problems, [None] * n)
-    safe_ids = [
-        None if (x is None or hit) else x
-        for x, hit in zip(ids.to_pylist(), cpr_mask(ids), strict=True)
-    ]
+    safe_ids = _SafeIds(ids)
     arrays: list[pa.Array] = []
     for field in schema:
         if field.name not in mapping:

@@ -116,12 +116,46 @@ def concat(blocks: list[LineBlock]) -> LineBlock:
     )
 
 
+def _disjoint_order(
+    blocks: list[LineBlock], keys: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64] | None:
+    """The order of the concatenated blocks when no participant has lines in two of them
+    (rules limited to different cohorts): each participant's lines keep their block's
+    order, at the participant's place, with no sort (the stable sort of ``keys`` gives
+    the same).  None when blocks share a participant or a block is not in key order.
+    """
+    at = 0
+    for b in blocks:
+        k = keys[at : at + len(b)]
+        if np.any(k[1:] < k[:-1]):
+            return None
+        at += len(b)
+    size = max(int(b.participant.max()) for b in blocks) + 1
+    counts = np.zeros(size, dtype=np.int64)
+    for b in blocks:
+        mine = np.bincount(b.participant, minlength=size)
+        if np.any((mine > 0) & (counts > 0)):
+            return None
+        counts += mine
+    start = np.cumsum(counts) - counts  # each participant's first line in the table
+    order = np.empty(int(counts.sum()), dtype=np.int64)
+    at = 0
+    for b in blocks:
+        p = b.participant.astype(np.int64)
+        first = np.r_[0, np.flatnonzero(p[1:] != p[:-1]) + 1]
+        rank = np.arange(len(p), dtype=np.int64) - np.repeat(first, np.diff(np.r_[first, len(p)]))
+        order[start[p] + rank] = at + np.arange(len(p), dtype=np.int64)
+        at += len(p)
+    return order
+
+
 def assemble(person_blocks: list[LineBlock], group_blocks: list[LineBlock]) -> LineBlock:
     """The line table: participant lines by participant, then earning day (blocks keep the
     order of the rules), then group lines by earning day.
 
     Each block is already in (participant, day) order; one stable sort of a packed
-    key finds every line's place, and each column is written there once.
+    key finds every line's place, and each column is gathered once (a column that is
+    constant in each block is looked up from the block of each line instead).
     """
     blocks = [b for b in person_blocks if len(b)]
     n_people = sum(len(b) for b in blocks)
@@ -135,20 +169,29 @@ def assemble(person_blocks: list[LineBlock], group_blocks: list[LineBlock]) -> L
         keys = np.concatenate(
             [(b.participant.astype(np.int64) << 24) + (b.earned_on - day0) for b in blocks]
         )
-        order = np.argsort(keys, kind="stable")
-        place = np.empty(n_people, dtype=np.int64)
-        place[order] = np.arange(n_people)
-        at = 0
-        for b in blocks:
-            where = place[at : at + len(b)]
-            for name in COLUMNS:
-                column = getattr(b, name)
-                first = column[0]
-                if len(column) > 1 and (column == first).all():  # a constant column
-                    out[name][where] = first
-                else:
-                    out[name][where] = column
-            at += len(b)
+    if len(blocks) == 1 and bool(np.all(keys[1:] >= keys[:-1])):  # already in order
+        for name in COLUMNS:
+            out[name][:n_people] = getattr(blocks[0], name)
+    elif blocks:
+        order = _disjoint_order(blocks, keys)
+        if order is None:
+            order = np.argsort(keys, kind="stable")
+        block_of: npt.NDArray[Any] | None = None
+        for name in COLUMNS:
+            columns = [getattr(b, name) for b in blocks]
+            firsts = [c[0] for c in columns]
+            if all(len(c) == 1 or (c == f).all() for c, f in zip(columns, firsts, strict=True)):
+                # A constant in each block: one small look-up per line, no gather of a column.
+                if all(f == firsts[0] for f in firsts):
+                    out[name][:n_people] = firsts[0]
+                    continue
+                if block_of is None:
+                    sizes = [len(b) for b in blocks]
+                    block_of = np.repeat(np.arange(len(blocks), dtype=np.int32), sizes)[order]
+                table: npt.NDArray[Any] = np.array(firsts, dtype=DTYPES[name])
+                out[name][:n_people] = table[block_of]
+            else:
+                out[name][:n_people] = np.concatenate(columns)[order]
     for name in COLUMNS:
         out[name][n_people:] = getattr(groups, name)
     return LineBlock(**out)

@@ -282,9 +282,18 @@ def _daily_month_items(
         getattr(outcome, "hours_norm", None),
         getattr(outcome, "missing_hours", None),
     )
-    m, den = month_items(
-        ctx.spell_row, ctx.spell_start, ctx.spell_end, weight, wden, ws, mend, outcome.convention
-    )
+    # Only spells with a weight count: the others are left out before the months are cut.
+    counted = np.flatnonzero(weight > 0)
+    if len(counted) < len(weight):
+        rows, start, end = (
+            ctx.spell_row[counted],
+            ctx.spell_start[counted],
+            ctx.spell_end[counted],
+        )
+        weight = weight[counted]
+    else:
+        rows, start, end = ctx.spell_row, ctx.spell_start, ctx.spell_end
+    m, den = month_items(rows, start, end, weight, wden, ws, mend, outcome.convention)
     earned_on = m.period_end - 1
     # EARNED_ON_LAST_DAY: a month's part is earned once the data cover its last day.
     ok = ctx.obs.earned(earned_on)

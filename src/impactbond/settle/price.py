@@ -133,7 +133,11 @@ def _price_per_unit(rule: PricePerUnit, index: int, ctx: PriceContext) -> LineBl
     keep = np.flatnonzero(applies)
     rows, num = items.row[keep], items.num[keep]
     if rule.max_units_per_participant is not None and len(rows):
-        num = cap_units(rows, num, m.den, rule.max_units_per_participant)
+        # Only a participant whose whole outcome total passes the limit can be cut.
+        over = m.totals > math.floor(rule.max_units_per_participant * m.den)
+        if over.any():
+            cut = np.flatnonzero(over[rows])
+            num[cut] = cap_units(rows[cut], num[cut], m.den, rule.max_units_per_participant)
     price = price_fraction(rule.price, field="price", clause=rule.clause, rule_id=rule.id)
     price_num: Any = price.numerator
     price_den: Any = price.denominator
