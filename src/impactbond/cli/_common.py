@@ -35,6 +35,7 @@ __all__ = [
     "emit",
     "input_paths",
     "read_register_args",
+    "reading_args",
 ]
 
 #: Long work: a progress bar from this many participants on.
@@ -213,9 +214,16 @@ def input_paths(args: argparse.Namespace) -> list[Path | None]:
 
 def read_register_args(args: argparse.Namespace) -> Any:
     """The :class:`~impactbond.io.register_tables.RegisterTables` the arguments name."""
+    from impactbond.io.register_tables import read_register
+
+    return read_register(args.spells, args.participants, args.events, **reading_args(args))
+
+
+def reading_args(args: argparse.Namespace) -> dict[str, Any]:
+    """How to read the register files the arguments name: ``dialect``, ``sheet``, ``dream``
+    (the keywords of :func:`~impactbond.io.register_tables.read_register`)."""
     from impactbond.io.codes import ExampleCodeTableWarning, read_codes
     from impactbond.io.dream import read_dream
-    from impactbond.io.register_tables import read_register
     from impactbond.io.tables import Dialect
 
     separator = {"tab": "\t"}.get(args.separator, args.separator)
@@ -248,14 +256,7 @@ def read_register_args(args: argparse.Namespace) -> Any:
         )
     elif args.codes is not None:
         raise CommandLineError("--codes is for --dream extracts")
-    return read_register(
-        args.spells,
-        args.participants,
-        args.events,
-        dialect=dialect,
-        sheet=args.sheet,
-        dream=dream,
-    )
+    return {"dialect": dialect, "sheet": args.sheet, "dream": dream}
 
 
 def decimal_text(value: Decimal) -> str:
