@@ -247,6 +247,15 @@ def test_no_cpr_number_in_any_output_of_any_command(tmp_path: Path) -> None:
         ["statuses"],
         ["render", str(contract), "--format", "html"],
         ["export", "indigo", str(contract)],
+        ["report", *base, "--as-of", "2026-07-01", "--output", str(tmp_path / "report.html")],
+    ]
+    ledger = ["--ledger", str(tmp_path / "ledger.sqlite")]
+    assert _run("ledger", "init", *ledger).returncode == 0
+    ingest = ["ledger", "ingest", str(spells), "--participants", str(people), *ledger]
+    commands += [
+        [*ingest, "--events", str(events), "--extract-date", "2024-12-31", "--source", "x"],
+        [*ingest, "--extract-date", "2024-12-31", "--source", CPRS[3]],
+        ["ledger", "contract", "add", str(contract), "--note", CPRS[4], *ledger],
     ]
     for command in commands:
         done = _run(*command)
@@ -256,3 +265,5 @@ def test_no_cpr_number_in_any_output_of_any_command(tmp_path: Path) -> None:
             for text in (done.stdout, done.stderr):
                 assert cpr not in text and digits not in text, (command, cpr)
     assert _run(*commands[0]).returncode == 4
+    assert not (tmp_path / "report.html").exists()  # refused: CPR numbers in the data
+    assert [_run(*c).returncode for c in commands[-3:]] == [4, 4, 4]
