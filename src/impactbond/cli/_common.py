@@ -52,7 +52,10 @@ def add_output(parser: argparse.ArgumentParser) -> None:
         "--output", "-o", type=Path, help="write to this file instead of standard output"
     )
     parser.add_argument(
-        "--quiet", "-q", action="store_true", help="no progress bar and no warnings"
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bar (a warning that a code table is an EXAMPLE is still shown)",
     )
 
 
