@@ -6,8 +6,10 @@ is one of the command's inputs, also through another name or a hard link, is
 refused.  Text for a terminal has its control characters escaped.
 
 A progress bar (tqdm) shows the stages of long work, reading and settling
-more than :data:`PROGRESS_FROM` participants, when standard error is a
-terminal and ``--quiet`` is not given; otherwise nothing is drawn.
+more than :data:`PROGRESS_FROM` participants (drawn from the start of the
+reading when the register files hold :data:`PROGRESS_FROM_BYTES` or more),
+when standard error is a terminal and ``--quiet`` is not given; otherwise
+nothing is drawn.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from impactbond.io._files import printable, same_file
 
 __all__ = [
     "PROGRESS_FROM",
+    "PROGRESS_FROM_BYTES",
     "CommandLineError",
     "Stages",
     "add_output",
@@ -40,6 +43,9 @@ __all__ = [
 
 #: Long work: a progress bar from this many participants on.
 PROGRESS_FROM = 2000
+#: ... and while reading register files of this many bytes in all (about 2,000
+#: participants' spells as CSV).
+PROGRESS_FROM_BYTES = 200_000
 
 
 class CommandLineError(Exception):
@@ -114,11 +120,8 @@ class Stages:
         self._stages = list(stages)
         self._bar: Any = None
 
-    def start(self, participants: int) -> None:
-        """Draw the bar if the work is long and standard error is a terminal."""
-        if getattr(self._args, "quiet", False) or participants < PROGRESS_FROM:
-            return
-        if not sys.stderr.isatty():
+    def _draw(self, desc: str) -> None:
+        if getattr(self._args, "quiet", False) or not sys.stderr.isatty():
             return
         try:
             from tqdm import tqdm
@@ -126,11 +129,30 @@ class Stages:
             return
         self._bar = tqdm(
             total=len(self._stages),
-            desc=f"{participants:,} participants",
+            desc=desc,
             unit="stage",
             file=sys.stderr,
             leave=False,
         )
+
+    def reading(self, paths: Sequence[Path | None]) -> None:
+        """Before reading: draw the bar if the files are large (the reading is long work)."""
+        size = 0
+        for path in paths:
+            with contextlib.suppress(OSError, TypeError):
+                if path is not None and path.is_file():
+                    size += path.stat().st_size
+        if self._bar is None and size >= PROGRESS_FROM_BYTES:
+            self._draw(f"reading {size / 1e6:,.1f} MB")
+
+    def start(self, participants: int) -> None:
+        """Draw the bar if the work is long and standard error is a terminal."""
+        if participants < PROGRESS_FROM:
+            return
+        if self._bar is not None:  # drawn while reading: now name the participants
+            self._bar.set_description_str(f"{participants:,} participants")
+            return
+        self._draw(f"{participants:,} participants")
 
     def step(self, name: str) -> None:
         """Mark the stage ``name`` as the one now running."""
