@@ -6,8 +6,9 @@ Generates a synthetic cohort with the weekly Markov model of
 :mod:`impactbond.simulate` (fixed seed), writes it as the two CSV files of a
 register delivery, and measures in one process:
 
-- *settle alone*: read the two CSV files and settle the Nyborg contract on
-  them (what ``impactbond settle`` does), and the settlement on its own;
+- *settle alone*: read the two CSV files with the columnar readers into a
+  Register and settle the Nyborg contract on it (what ``impactbond settle``
+  does), and the settlement on its own;
 - *the ledger*: ``ingest`` the same files, ``run`` at the same ``as_of``,
   ``invoice`` everything due, on a fresh ledger (a SQLite file in a temporary
   folder, or the PostgreSQL database given);
@@ -33,12 +34,8 @@ from pathlib import Path
 
 import impactbond as ib
 from impactbond.examples import nyborg_paths
-from impactbond.io.trajectories import (
-    read_participants,
-    read_spells,
-    write_participants,
-    write_spells,
-)
+from impactbond.io.register_tables import read_register
+from impactbond.io.trajectories import write_participants, write_spells
 from impactbond.ledger import Ledger
 from impactbond.simulate import synthetic_cohort
 
@@ -72,12 +69,12 @@ def main(argv: list[str]) -> int:
         print(f"{args.n} participants, {n_spells} spells; as of {AS_OF}")
         contract = ib.load_contract(nyborg_paths().contract)
 
-        found, read_s = _timed(
-            "read the CSV files", lambda: (read_participants(participants), read_spells(spells))
+        register, read_s = _timed(
+            "read the CSV files into a Register",
+            lambda: read_register(spells, participants).to_register(),
         )
-        read_people, read_trajectories = found
         settlement, settle_s = _timed(
-            "settle", lambda: ib.settle(contract, read_people, read_trajectories, as_of=AS_OF)
+            "settle", lambda: ib.settle(contract, register, as_of=AS_OF, data_until=EXTRACT)
         )
         baseline = read_s + settle_s
         print(f"{'settle alone (read + settle)':<44} {baseline:8.2f} s")
@@ -102,8 +99,7 @@ def main(argv: list[str]) -> int:
             )
             assert lines.num_rows == run.line_count
         _, csv_s = _timed(
-            "read the delivery's CSV files",
-            lambda: (read_participants(participants), read_spells(spells)),
+            "read the delivery's CSV files", lambda: read_register(spells, participants)
         )
         size = Path(target).stat().st_size / 1e6 if not args.postgresql else float("nan")
         print(f"ledger file: {size:.1f} MB")

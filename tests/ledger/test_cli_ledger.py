@@ -298,3 +298,105 @@ def test_the_default_ledger_is_a_file_in_the_working_directory(
         "verify",
     ):
         assert name in done.stdout
+
+
+def test_a_danish_export_is_the_same_delivery_as_its_plain_csv(
+    tmp_path: Path, target: str, capsys: pytest.CaptureFixture[str]
+):
+    # The same two rows written twice: as plain CSV, and as Danish Excel writes it
+    # (cp1252, ';', dd-mm-yyyy, decimal comma, CRLF).  The ledger keeps the canonical
+    # tables, so the second ingest is a no-op, and without the reading options the
+    # Danish file is an error naming the byte and changes nothing.
+    contract = tmp_path / "contract.toml"
+    contract.write_text(D.small_contract(), encoding="utf-8")
+    plain_spells = tmp_path / "spells.csv"
+    plain_spells.write_text(
+        "participant_id,status,start,end,hours,employer\n"
+        "A,employed,2024-01-01,2024-03-01,37.5,Tømrer Ø ApS\n",
+        encoding="utf-8",
+    )
+    plain_people = tmp_path / "people.csv"
+    plain_people.write_text(
+        "participant_id,cohort,enrolled\nA,unemployed,2024-01-01\n", encoding="utf-8"
+    )
+    danish_spells = tmp_path / "forloeb.csv"
+    danish_spells.write_bytes(
+        (
+            "participant_id;status;start;end;hours;employer\r\n"
+            "A;employed;01-01-2024;01-03-2024;37,5;Tømrer Ø ApS\r\n"
+        ).encode("cp1252")
+    )
+    danish_people = tmp_path / "borgere.csv"
+    danish_people.write_bytes(
+        "participant_id;cohort;enrolled\r\nA;unemployed;01-01-2024\r\n".encode("cp1252")
+    )
+    L = ("--ledger", target)
+    assert _run(capsys, "ledger", "init", target)[0] == 0
+    assert _run(capsys, "ledger", "contract", "add", contract, *L)[0] == 0
+    when = ("--extract-date", "2024-03-31", "--source", "jobcenter")
+    code, out, _ = _run(
+        capsys, "ledger", "ingest", plain_spells, "--participants", plain_people, *when, *L
+    )
+    assert code == 0 and out.startswith("ingested delivery 1 ")
+    before = _state(target)
+    danish = ("--encoding", "cp1252", "--date-format", "dd-mm-yyyy", "--decimal", ",")
+    code, out, err = _run(
+        capsys, "ledger", "ingest", danish_spells, "--participants", danish_people, *when,
+        *danish, *L,
+    )  # fmt: skip
+    assert code == 0, err
+    assert out.startswith("already in the ledger: delivery 1 "), out
+    assert _state(target) == before
+    code, _, err = _run(
+        capsys, "ledger", "ingest", danish_spells, "--participants", danish_people, *when, *L
+    )
+    assert code == 4 and "byte " in err and "--encoding cp1252" in err, err
+    assert _state(target) == before
+
+
+def test_names_and_notes_with_a_cpr_number_or_a_control_character_are_refused(
+    tmp_path: Path, target: str, capsys: pytest.CaptureFixture[str]
+):
+    f = _files(tmp_path)
+    L = ("--ledger", target)
+    _run(capsys, "ledger", "init", target)
+    _run(capsys, "ledger", "contract", "add", f["contract"], *L)
+    before = _state(target)
+    ingest = ("ledger", "ingest", f["s1"], "--participants", f["p1"], "--extract-date")
+    cases = [
+        [*ingest, "2024-03-31", "--source", "dream 010190-1234", *L],
+        [*ingest, "2024-03-31", "--source", "dream 010190/1234", *L],
+        [*ingest, "2024-03-31", "--source", "dre\x1b[2Jam", *L],
+        [*ingest, "2024-03-31", "--source", "two\nlines", *L],
+        [*ingest, "2024-03-31", "--source", "x" * 201, *L],
+        ["ledger", "contract", "add", f["contract"], "--note", "for 0101901234", *L],
+        ["ledger", "contract", "add", f["contract"], "--note", "bell\x07", *L],
+    ]
+    for argv in cases:
+        code, out, err = _run(capsys, *argv)
+        assert code == 4, (argv, code, err)
+        assert err.startswith("error: ") and "\x1b" not in err and "\x07" not in err, err
+        assert "1234" not in err + out
+        assert _state(target) == before, argv
+
+
+def test_what_a_ledger_command_prints_to_a_terminal_has_its_control_characters_escaped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import io
+    from argparse import Namespace
+
+    from impactbond.cli._ledger import _guarded
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def handler(_args: Namespace) -> int:
+        print("note: \x1b[2Jgone")
+        return 0
+
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stdout", screen)
+    assert _guarded(handler)(Namespace()) == 0
+    assert screen.getvalue() == "note: \\x1b[2Jgone\n"

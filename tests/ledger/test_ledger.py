@@ -401,6 +401,28 @@ def test_bad_input_is_a_typed_error_and_changes_nothing(tmp_path: Path, target: 
                 FileNotFoundError,
                 lambda: ledger.ingest(tmp_path / "missing.csv", extract_date=APR, source="x"),
             ),
+            (
+                CPRNumberRefused,
+                lambda: ledger.ingest(
+                    tmp_path / "m1-spells.csv",
+                    tmp_path / "m1-participants.csv",
+                    extract_date=APR,
+                    source="DREAM 0101901234",
+                ),
+            ),
+            (
+                InvalidInput,
+                lambda: ledger.ingest(
+                    tmp_path / "m1-spells.csv",
+                    tmp_path / "m1-participants.csv",
+                    extract_date=APR,
+                    source="DREAM\x1b[2J",
+                ),
+            ),
+            (
+                CPRNumberRefused,
+                lambda: ledger.add_contract_text(D.small_contract(), note="for 0101901234"),
+            ),
             (ContractFileError, lambda: ledger.add_contract(broken)),
             (LedgerError, lambda: ledger.add_contract(other)),
             (UnknownRecord, lambda: ledger.run(APR, delivery=99)),

@@ -196,6 +196,40 @@ def test_progress_bar_only_on_a_terminal_and_not_with_quiet(
     assert bar._bar is None
 
 
+def test_progress_bar_from_the_start_of_reading_large_files(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import argparse
+    import io
+
+    from impactbond.cli._common import PROGRESS_FROM_BYTES, Stages
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    big, small = tmp_path / "big.csv", tmp_path / "small.csv"
+    big.write_bytes(b"x" * PROGRESS_FROM_BYTES)
+    small.write_bytes(b"x" * (PROGRESS_FROM_BYTES - 1))
+    for quiet, files, drawn in (
+        (False, [big, None], True),
+        (True, [big, None], False),
+        (False, [small, None], False),
+        (False, [small, tmp_path / "missing.csv"], False),
+    ):
+        tty = Tty()
+        monkeypatch.setattr(sys, "stderr", tty)
+        bar = Stages(argparse.Namespace(quiet=quiet), ["register", "settle"])
+        bar.reading(files)
+        assert ("reading 0.2 MB" in tty.getvalue()) is drawn, (quiet, files)
+        assert (bar._bar is not None) is drawn
+        bar.start(5000)  # after reading: the same bar names the participants
+        bar.step("settle")
+        if drawn:
+            assert "5,000 participants" in tty.getvalue()
+        bar.close()
+
+
 def test_no_cpr_number_in_any_output_of_any_command(tmp_path: Path) -> None:
     """Put CPR numbers in every identifier column and scan everything every command prints."""
     contract, spells, people = _copy(tmp_path)
@@ -247,6 +281,15 @@ def test_no_cpr_number_in_any_output_of_any_command(tmp_path: Path) -> None:
         ["statuses"],
         ["render", str(contract), "--format", "html"],
         ["export", "indigo", str(contract)],
+        ["report", *base, "--as-of", "2026-07-01", "--output", str(tmp_path / "report.html")],
+    ]
+    ledger = ["--ledger", str(tmp_path / "ledger.sqlite")]
+    assert _run("ledger", "init", *ledger).returncode == 0
+    ingest = ["ledger", "ingest", str(spells), "--participants", str(people), *ledger]
+    commands += [
+        [*ingest, "--events", str(events), "--extract-date", "2024-12-31", "--source", "x"],
+        [*ingest, "--extract-date", "2024-12-31", "--source", CPRS[3]],
+        ["ledger", "contract", "add", str(contract), "--note", CPRS[4], *ledger],
     ]
     for command in commands:
         done = _run(*command)
@@ -256,3 +299,5 @@ def test_no_cpr_number_in_any_output_of_any_command(tmp_path: Path) -> None:
             for text in (done.stdout, done.stderr):
                 assert cpr not in text and digits not in text, (command, cpr)
     assert _run(*commands[0]).returncode == 4
+    assert not (tmp_path / "report.html").exists()  # refused: CPR numbers in the data
+    assert [_run(*c).returncode for c in commands[-3:]] == [4, 4, 4]

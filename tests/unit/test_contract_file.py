@@ -253,3 +253,52 @@ def test_file_name_in_error(tmp_path: Path) -> None:
     path.write_text('id = "x"\n', encoding="utf-8")
     with pytest.raises(ContractFileError, match=r"broken\.toml"):
         load_contract(path)
+
+
+HUGE = "99999999999999999999"  # 10**20 - 1: beyond a C long, as a user may type by mistake
+
+
+@pytest.mark.parametrize(
+    ("old", "field"),
+    [
+        ("invoice_months = 3", "schedule"),
+        ("verification_lag_days = 60", "schedule"),
+        ("length_months = 24", "outcomes[0].window"),
+        ("horizon_weeks = 26", "outcomes[2]"),
+    ],
+)
+def test_a_huge_count_of_months_weeks_or_days_is_a_typed_error(old: str, field: str) -> None:
+    # Before the bounds these loaded and the settlement ended in an OverflowError.
+    name, _ = old.split(" = ")
+    err = _bad(_edit(old, f"{name} = {HUGE}"))
+    (only,) = err.errors or [err]
+    assert only.field == field and name in only.message, (only.field, only.message)
+
+
+def test_counts_at_their_bounds_load_and_settle() -> None:
+    # 100 years: 1,200 months, 5,200 weeks, 36,600 days.
+    import impactbond as ib
+
+    text = TEXT
+    for old, new in [
+        ("invoice_months = 3", "invoice_months = 1200"),
+        ("verification_lag_days = 60", "verification_lag_days = 36600"),
+        ("length_months = 24", "length_months = 1200"),
+        ("horizon_weeks = 26", "horizon_weeks = 5200"),
+    ]:
+        text = _edit(old, new, text)
+    contract = loads_contract(text, source="nyborg.toml")
+    assert contract.schedule.invoice_months == 1200
+    people = [ib.Participant("P-1", "sick_listed", date(2024, 1, 15))]
+    trajectories = [
+        ib.Trajectory(
+            "P-1",
+            [
+                ib.Spell("sickness_benefit", date(2024, 1, 1), date(2024, 2, 1)),
+                ib.Spell("employed", date(2024, 2, 1), None, hours=Decimal(37)),
+            ],
+        )
+    ]
+    s = ib.settle(contract, people, trajectories, as_of=date(2025, 1, 1))
+    # One invoice period of 100 years, due 36,600 days after it: nothing is due yet.
+    assert s.total == Money(0, "DKK")

@@ -78,6 +78,26 @@ def test_semicolons_and_a_bom_find_the_header() -> None:
     assert t.table.column("enrolled").to_pylist() == [date(2024, 3, 1)]
 
 
+def test_a_utf8_bom_says_the_encoding_whatever_was_given() -> None:
+    # A delivery of a cp1252 export and a participants file Excel saved as UTF-8 with a
+    # byte-order mark: one --encoding cp1252 for both reads the marked file as UTF-8.
+    text = "\ufeffparticipant_id;cohort;enrolled\nTømrer-1;unemployed;2024-03-01\n"
+    t = read_table(
+        io.BytesIO(text.encode("utf-8")), "participants", dialect=Dialect(encoding="cp1252")
+    )
+    assert t.table.column("participant_id").to_pylist() == ["Tømrer-1"]
+
+
+def test_a_bad_byte_after_a_bom_is_named_by_its_place_in_the_file() -> None:
+    # 3 bytes of mark + 21 of "participant_id;cohort" put the cp1252 'ø' (0xf8) at byte 24.
+    data = b"\xef\xbb\xbfparticipant_id;cohort\xf8;enrolled\n"
+    with pytest.raises(InvalidFile) as info:
+        read_table(io.BytesIO(data), "participants", dialect=Dialect(encoding="cp1252"))
+    assert data[24] == 0xF8
+    assert "byte 24 (line 1, value 0xf8)" in info.value.message
+    assert "byte-order mark" in info.value.message
+
+
 def test_tabs_and_utf16() -> None:
     text = "participant_id\tevent\tdate\nP-1\texam_passed\t2024-06-30\n"
     t = read_table(io.BytesIO(text.encode("utf-16")), "events", dialect=Dialect(encoding="utf-16"))

@@ -6,8 +6,10 @@ is one of the command's inputs, also through another name or a hard link, is
 refused.  Text for a terminal has its control characters escaped.
 
 A progress bar (tqdm) shows the stages of long work, reading and settling
-more than :data:`PROGRESS_FROM` participants, when standard error is a
-terminal and ``--quiet`` is not given; otherwise nothing is drawn.
+more than :data:`PROGRESS_FROM` participants (drawn from the start of the
+reading when the register files hold :data:`PROGRESS_FROM_BYTES` or more),
+when standard error is a terminal and ``--quiet`` is not given; otherwise
+nothing is drawn.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from impactbond.io._files import printable, same_file
 
 __all__ = [
     "PROGRESS_FROM",
+    "PROGRESS_FROM_BYTES",
     "CommandLineError",
     "Stages",
     "add_output",
@@ -35,10 +38,14 @@ __all__ = [
     "emit",
     "input_paths",
     "read_register_args",
+    "reading_args",
 ]
 
 #: Long work: a progress bar from this many participants on.
 PROGRESS_FROM = 2000
+#: ... and while reading register files of this many bytes in all (about 2,000
+#: participants' spells as CSV).
+PROGRESS_FROM_BYTES = 200_000
 
 
 class CommandLineError(Exception):
@@ -51,7 +58,10 @@ def add_output(parser: argparse.ArgumentParser) -> None:
         "--output", "-o", type=Path, help="write to this file instead of standard output"
     )
     parser.add_argument(
-        "--quiet", "-q", action="store_true", help="no progress bar and no warnings"
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="no progress bar (a warning that a code table is an EXAMPLE is still shown)",
     )
 
 
@@ -110,11 +120,8 @@ class Stages:
         self._stages = list(stages)
         self._bar: Any = None
 
-    def start(self, participants: int) -> None:
-        """Draw the bar if the work is long and standard error is a terminal."""
-        if getattr(self._args, "quiet", False) or participants < PROGRESS_FROM:
-            return
-        if not sys.stderr.isatty():
+    def _draw(self, desc: str) -> None:
+        if getattr(self._args, "quiet", False) or not sys.stderr.isatty():
             return
         try:
             from tqdm import tqdm
@@ -122,11 +129,30 @@ class Stages:
             return
         self._bar = tqdm(
             total=len(self._stages),
-            desc=f"{participants:,} participants",
+            desc=desc,
             unit="stage",
             file=sys.stderr,
             leave=False,
         )
+
+    def reading(self, paths: Sequence[Path | None]) -> None:
+        """Before reading: draw the bar if the files are large (the reading is long work)."""
+        size = 0
+        for path in paths:
+            with contextlib.suppress(OSError, TypeError):
+                if path is not None and path.is_file():
+                    size += path.stat().st_size
+        if self._bar is None and size >= PROGRESS_FROM_BYTES:
+            self._draw(f"reading {size / 1e6:,.1f} MB")
+
+    def start(self, participants: int) -> None:
+        """Draw the bar if the work is long and standard error is a terminal."""
+        if participants < PROGRESS_FROM:
+            return
+        if self._bar is not None:  # drawn while reading: now name the participants
+            self._bar.set_description_str(f"{participants:,} participants")
+            return
+        self._draw(f"{participants:,} participants")
 
     def step(self, name: str) -> None:
         """Mark the stage ``name`` as the one now running."""
@@ -213,9 +239,16 @@ def input_paths(args: argparse.Namespace) -> list[Path | None]:
 
 def read_register_args(args: argparse.Namespace) -> Any:
     """The :class:`~impactbond.io.register_tables.RegisterTables` the arguments name."""
+    from impactbond.io.register_tables import read_register
+
+    return read_register(args.spells, args.participants, args.events, **reading_args(args))
+
+
+def reading_args(args: argparse.Namespace) -> dict[str, Any]:
+    """How to read the register files the arguments name: ``dialect``, ``sheet``, ``dream``
+    (the keywords of :func:`~impactbond.io.register_tables.read_register`)."""
     from impactbond.io.codes import ExampleCodeTableWarning, read_codes
     from impactbond.io.dream import read_dream
-    from impactbond.io.register_tables import read_register
     from impactbond.io.tables import Dialect
 
     separator = {"tab": "\t"}.get(args.separator, args.separator)
@@ -248,14 +281,7 @@ def read_register_args(args: argparse.Namespace) -> Any:
         )
     elif args.codes is not None:
         raise CommandLineError("--codes is for --dream extracts")
-    return read_register(
-        args.spells,
-        args.participants,
-        args.events,
-        dialect=dialect,
-        sheet=args.sheet,
-        dream=dream,
-    )
+    return {"dialect": dialect, "sheet": args.sheet, "dream": dream}
 
 
 def decimal_text(value: Decimal) -> str:

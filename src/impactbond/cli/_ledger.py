@@ -5,7 +5,7 @@
     impactbond ledger init [PATH_OR_URL]
     impactbond ledger contract add CONTRACT.toml [--effective DATE] [--note TEXT]
     impactbond ledger ingest SPELLS [--participants PEOPLE] [--events EVENTS]
-                             --extract-date DATE --source NAME
+                             --extract-date DATE --source NAME [reading options]
     impactbond ledger run --as-of DATE [--contract-version N] [--delivery N]
     impactbond ledger invoice [--period DATE] [--issued-on DATE] [--draft]
     impactbond ledger issue DRAFT [--issued-on DATE]  /  discard DRAFT
@@ -25,6 +25,8 @@ to invoice, a run that does not reproduce).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -32,7 +34,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from impactbond.cli._common import add_register_inputs, reading_args
+from impactbond.domain.participant import withhold_cpr
 from impactbond.errors import ImpactBondError, InvalidContract, LedgerError
+from impactbond.io._files import printable
 
 __all__ = ["EXIT_CONTRACT", "EXIT_DATA", "EXIT_LEDGER", "register"]
 
@@ -70,24 +75,51 @@ def _exit_code(error: ImpactBondError) -> int:
     return EXIT_DATA
 
 
+def _say(text: str) -> None:
+    # An error never echoes a CPR number or a control character, whatever raised it.
+    print(printable(withhold_cpr(text)), file=sys.stderr)
+
+
+class _Terminal(io.TextIOBase):
+    """Standard output for a terminal: control characters escaped on the way out."""
+
+    def __init__(self, out: Any) -> None:
+        self._out = out
+
+    def write(self, text: str) -> int:
+        self._out.write(printable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._out.flush()
+
+    def isatty(self) -> bool:
+        return True
+
+
 def _guarded(handler: Handler) -> Handler:
-    """Run a handler; typed errors become one message and the exit status of their kind."""
+    """Run a handler; typed errors become one message and the exit status of their kind.
+
+    What the handler prints to a terminal has its control characters escaped
+    (a ledger written by an older version may hold them in a note or a name).
+    """
 
     def run(args: argparse.Namespace) -> int:
+        out = _Terminal(sys.stdout) if sys.stdout.isatty() else sys.stdout
         try:
-            return handler(args)
+            with contextlib.redirect_stdout(out):
+                return handler(args)
         except ImpactBondError as error:
-            print(f"error: {error}", file=sys.stderr)
+            _say(f"error: {error}")
             return _exit_code(error)
         except ImportError as error:
-            print(
+            _say(
                 f"error: {error}; the ledger needs the ledger extra: "
-                "pip install 'impactbond[ledger]'",
-                file=sys.stderr,
+                "pip install 'impactbond[ledger]'"
             )
             return 1
         except OSError as error:
-            print(f"error: {error}", file=sys.stderr)
+            _say(f"error: {error}")
             return EXIT_DATA
 
     return run
@@ -161,6 +193,7 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
             args.events,
             extract_date=args.extract_date,
             source=args.source,
+            **reading_args(args),
         )
     if not args.quiet:
         what = "ingested" if d.created else "already in the ledger:"
@@ -235,7 +268,11 @@ def _cmd_pay(args: argparse.Namespace) -> int:
 
 
 def _table_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in headers], *[[str(c) for c in r] for r in rows]]
+    # One line per row: a newline or tab in a cell (a note) is shown escaped.
+    cells = [
+        [str(h) for h in headers],
+        *[[printable(str(c), keep_newlines=False) for c in r] for r in rows],
+    ]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     return "".join(
         "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n" for r in cells
@@ -546,13 +583,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=_guarded(_cmd_contract_add))
 
     p = cmds.add_parser("ingest", help="store a register delivery (a no-op if already stored)")
-    p.add_argument(
-        "spells",
-        type=Path,
-        help="spells CSV (without --participants each row also carries the participant's columns)",
-    )
-    p.add_argument("--participants", type=Path, help="participants CSV")
-    p.add_argument("--events", type=Path, help="recorded events CSV: participant_id,event,date")
+    add_register_inputs(p)
     p.add_argument(
         "--extract-date",
         type=_date,

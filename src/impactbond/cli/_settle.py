@@ -54,6 +54,7 @@ def _settled(args: argparse.Namespace) -> Any:
     from impactbond.io.contract_file import load_contract
 
     with stages(args, ["contract", "register", "settle", "write"]) as bar:
+        bar.reading([args.spells, args.participants, args.events])
         contract = load_contract(args.contract)
         bar.step("reading the register")
         tables = read_register_args(args)

@@ -55,6 +55,7 @@ def validate(args: argparse.Namespace) -> tuple[list[ImpactBondError], list[Impa
             raise CommandLineError("--participants and --events need SPELLS")
         return contract_problems, data_problems
     with stages(args, ["register", "rows", "contract"]) as bar:
+        bar.reading([args.spells, args.participants, args.events])
         tables = None
         try:
             tables = read_register_args(args)

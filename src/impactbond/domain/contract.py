@@ -469,7 +469,7 @@ class Contract:
     )
     """What a participant's exit does to their measurement."""
     measurement_tail_months: int = attrs.field(
-        default=0, validator=v.and_(v.instance_of(int), v.ge(0))
+        default=0, validator=v.and_(v.instance_of(int), v.ge(0), v.le(1200))
     )
     """Months after the term's last day in which outcomes are still measured and earned."""
     version: str = attrs.field(default="", validator=v.instance_of(str))

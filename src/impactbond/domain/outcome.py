@@ -121,8 +121,13 @@ class Window:
     (datetime.date(2024, 1, 31), datetime.date(2024, 2, 29))
     """
 
-    length_months: int = attrs.field(default=24, validator=v.and_(v.instance_of(int), v.gt(0)))
-    start_months: int = attrs.field(default=0, validator=v.and_(v.instance_of(int), v.ge(0)))
+    # At most 100 years (1,200 months, 5,200 weeks): bounded date arithmetic on any input.
+    length_months: int = attrs.field(
+        default=24, validator=v.and_(v.instance_of(int), v.gt(0), v.le(1200))
+    )
+    start_months: int = attrs.field(
+        default=0, validator=v.and_(v.instance_of(int), v.ge(0), v.le(1200))
+    )
     anchor: str = attrs.field(default="enrolled", validator=v.in_(("enrolled", "referred")))
     month_rounding: MonthRounding = attrs.field(
         default=MonthRounding.RAISE, converter=_month_rounding, validator=v.member_of(MonthRounding)
@@ -260,10 +265,10 @@ class SustainedEmployment:
     id: str = _id_field()
     clause: str = _clause_field()
     weeks: int = attrs.field(
-        default=13, validator=v.and_(v.instance_of(int), v.gt(0)), kw_only=True
+        default=13, validator=v.and_(v.instance_of(int), v.gt(0), v.le(5200)), kw_only=True
     )
     allowed_gap_weeks: int = attrs.field(
-        default=0, validator=v.and_(v.instance_of(int), v.ge(0)), kw_only=True
+        default=0, validator=v.and_(v.instance_of(int), v.ge(0), v.le(5200)), kw_only=True
     )
     cumulative: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     same_employer: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
@@ -313,10 +318,14 @@ class Retention:
     id: str = _id_field()
     clause: str = _clause_field()
     horizon_weeks: int | None = attrs.field(
-        default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0))), kw_only=True
+        default=None,
+        validator=v.optional(v.and_(v.instance_of(int), v.gt(0), v.le(5200))),
+        kw_only=True,
     )
     horizon_months: int | None = attrs.field(
-        default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0))), kw_only=True
+        default=None,
+        validator=v.optional(v.and_(v.instance_of(int), v.gt(0), v.le(1200))),
+        kw_only=True,
     )
     same_employer: bool = attrs.field(default=False, validator=v.instance_of(bool), kw_only=True)
     weights: Weights = attrs.field(
@@ -363,7 +372,9 @@ class SelfSufficiency:
         kw_only=True,
     )
     without_benefit_weeks: int | None = attrs.field(
-        default=None, validator=v.optional(v.and_(v.instance_of(int), v.gt(0))), kw_only=True
+        default=None,
+        validator=v.optional(v.and_(v.instance_of(int), v.gt(0), v.le(5200))),
+        kw_only=True,
     )
     window: Window = attrs.field(factory=Window, validator=v.instance_of(Window), kw_only=True)
     kind: str = attrs.field(default="self_sufficiency", init=False)

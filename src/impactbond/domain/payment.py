@@ -985,7 +985,10 @@ class PaymentSchedule:
     3
     """
 
-    invoice_months: int = attrs.field(default=3, validator=v.and_(v.instance_of(int), v.gt(0)))
+    # At most 100 years: bounded date arithmetic on any input.
+    invoice_months: int = attrs.field(
+        default=3, validator=v.and_(v.instance_of(int), v.gt(0), v.le(1200))
+    )
     verification_lag_days: int = attrs.field(
-        default=0, validator=v.and_(v.instance_of(int), v.ge(0))
+        default=0, validator=v.and_(v.instance_of(int), v.ge(0), v.le(36600))
     )

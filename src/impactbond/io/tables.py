@@ -520,19 +520,30 @@ def _without_empty_rows(table: pa.Table, name: str) -> SourceTable:
 # -- text files ------------------------------------------------------------------------------
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def _decode(data: bytes, encoding: str, name: str) -> str:
+    skip = 0
+    if data.startswith(_UTF8_BOM):
+        # A UTF-8 byte-order mark says the encoding, whatever was given for the other
+        # files of a delivery (a cp1252 export beside a file Excel saved as UTF-8).
+        encoding, skip = "utf-8", len(_UTF8_BOM)
     try:
-        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+        text = data[skip:].decode(encoding)
     except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
+        at = skip + err.start  # the byte's position in the file, the mark included
+        line = data.count(b"\n", 0, at) + 1
         hint = ""
-        if encoding.startswith("utf-8"):
+        if skip:
+            hint = " (the file begins with a UTF-8 byte-order mark)"
+        elif encoding.startswith("utf-8"):
             hint = (
                 "; the file may be in a Windows encoding: try --encoding cp1252 "
                 "(or encoding='cp1252')"
             )
         raise InvalidFile(
-            f"{name}: byte {err.start:,} (line {line}, value 0x{data[err.start]:02x}) is not "
+            f"{name}: byte {at:,} (line {line}, value 0x{data[at]:02x}) is not "
             f"valid {encoding}{hint}",
             source=name,
             row=line - 1 if line > 1 else 0,

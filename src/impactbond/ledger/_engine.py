@@ -33,10 +33,10 @@ True
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -47,6 +47,9 @@ from impactbond.domain.contract import Contract
 from impactbond.ledger._canonical import digest_parts
 from impactbond.register import Register
 from impactbond.settle import Settlement, settle
+
+if TYPE_CHECKING:
+    from impactbond.io.tables import Dialect
 
 __all__ = [
     "DELIVERY_SCHEMAS",
@@ -118,10 +121,16 @@ def read_delivery(
     spells: str | os.PathLike[str],
     participants: str | os.PathLike[str] | None = None,
     events: str | os.PathLike[str] | None = None,
+    *,
+    dialect: Dialect | None = None,
+    sheet: str | None = None,
+    dream: Callable[[Any], Any] | None = None,
 ) -> dict[str, pa.Table]:
     """The canonical tables of a register delivery read from files.
 
-    Any format the readers take (CSV dialects, Excel, Parquet, Arrow); without
+    Any format the readers take (CSV dialects, Excel, Parquet, Arrow, a DREAM
+    extract): ``dialect``, ``sheet`` and ``dream`` are those of
+    :func:`impactbond.io.register_tables.read_register`.  Without
     ``participants`` the spells file carries the participants' columns
     (``cohort``, ``enrolled``, ...) on every row.  Every bad row is reported
     in one typed error.
@@ -132,6 +141,9 @@ def read_delivery(
         Path(spells),
         None if participants is None else Path(participants),
         None if events is None else Path(events),
+        dialect=dialect,
+        sheet=sheet,
+        dream=dream,
     )
     return canonical(tables.to_register().to_tables())
 

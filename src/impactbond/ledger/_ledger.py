@@ -6,10 +6,10 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pyarrow as pa
@@ -19,7 +19,9 @@ import sqlalchemy as sa
 
 from impactbond._version import __version__
 from impactbond.domain.contract import Contract
+from impactbond.domain.participant import looks_like_cpr
 from impactbond.errors import (
+    CPRNumberRefused,
     InvalidContract,
     InvalidInput,
     LedgerError,
@@ -27,6 +29,7 @@ from impactbond.errors import (
     NothingToInvoice,
     UnknownRecord,
 )
+from impactbond.io._files import printable
 from impactbond.io.contract_file import loads_contract
 from impactbond.ledger import _db, _engine, _migrate
 from impactbond.ledger._accounts import (
@@ -58,6 +61,9 @@ from impactbond.ledger._schema import (
 )
 from impactbond.money import Money
 
+if TYPE_CHECKING:
+    from impactbond.io.tables import Dialect
+
 __all__ = ["Ledger"]
 
 Source = str | os.PathLike[str]
@@ -77,6 +83,40 @@ def _parquet(table: pa.Table) -> bytes:
 def _check_date(value: object, field: str) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise InvalidInput(f"{field} must be a date", field=field)
+    return value
+
+
+#: The longest delivery source name and contract note the ledger keeps.
+MAX_SOURCE = 200
+MAX_NOTE = 2000
+
+
+def _check_text(value: object, field: str, limit: int, *, empty: bool) -> str:
+    """A source name or note fit to keep and to print: text, within ``limit`` characters,
+    no control characters, and nothing shaped like a CPR number (which is never echoed)."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be text", field=field)
+    if not empty and not value.strip():
+        raise InvalidInput(f"{field} is empty", field=field, rule=f"a delivery names its {field}")
+    if len(value) > limit:
+        raise InvalidInput(
+            f"{field} is {len(value):,} characters long; at most {limit:,}",
+            field=field,
+            rule=f"a {field} is at most {limit:,} characters",
+        )
+    if printable(value, keep_newlines=field != "source") != value:
+        raise InvalidInput(
+            f"{field} contains a control character",
+            field=field,
+            rule=f"a {field} is printable text",
+        )
+    if looks_like_cpr(value):
+        raise CPRNumberRefused(
+            f"{field} contains something shaped like a Danish CPR number; the ledger does not "
+            "keep CPR numbers",
+            field=field,
+            rule="the ledger keeps pseudonyms, never CPR numbers",
+        )
     return value
 
 
@@ -269,8 +309,7 @@ class Ledger:
         contract = loads_contract(text, source=source)
         if effective is not None:
             _check_date(effective, "effective")
-        if not isinstance(note, str):
-            raise InvalidInput("note must be text", field="note")
+        _check_text(note, "note", MAX_NOTE, empty=True)
         when = contract.term_start if effective is None else effective
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self._writing() as conn:
@@ -374,17 +413,26 @@ class Ledger:
         *,
         extract_date: date,
         source: str,
+        dialect: Dialect | None = None,
+        sheet: str | None = None,
+        dream: Callable[[Any], Any] | None = None,
     ) -> Delivery:
-        """Store a register delivery read from CSV files (see :func:`read_delivery`).
+        """Store a register delivery read from files (CSV, Excel, Parquet, Arrow).
 
         ``extract_date`` is the last day the data cover (the runs' ``data_until``).
-        Ingesting the same data as the latest delivery of that extract date
-        again is a no-op (``created`` is False); the data are stored once
-        however often they are delivered.
+        ``dialect`` (separator, encoding, decimal mark, date format), ``sheet``
+        and ``dream`` (a DREAM extract's reader) are those of
+        :func:`impactbond.io.register_tables.read_register`.  Ingesting the
+        same data as the latest delivery of that extract date again is a no-op
+        (``created`` is False); the data are stored once however often they are
+        delivered: the ledger keeps the canonical tables, so the same data in
+        another format or dialect is the same delivery.
         """
         _check_date(extract_date, "extract_date")
         self._check_source(source)
-        tables = _engine.read_delivery(spells, participants, events)
+        tables = _engine.read_delivery(
+            spells, participants, events, dialect=dialect, sheet=sheet, dream=dream
+        )
         return self._store_delivery(tables, extract_date=extract_date, source=source)
 
     def ingest_tables(
@@ -406,8 +454,7 @@ class Ledger:
 
     @staticmethod
     def _check_source(source: object) -> None:
-        if not isinstance(source, str) or not source.strip():
-            raise InvalidInput("a delivery names its source", field="source")
+        _check_text(source, "source", MAX_SOURCE, empty=False)
 
     def _store_delivery(
         self, tables: Mapping[str, pa.Table], *, extract_date: date, source: str
