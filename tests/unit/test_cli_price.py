@@ -125,3 +125,98 @@ def test_refuses_to_write_over_an_input(capsys: pytest.CaptureFixture[str], tmp_
         == 2
     )
     assert "refusing to write over it" in capsys.readouterr().err
+
+
+def test_history_in_a_danish_spreadsheet_dialect_prices_the_same(tmp_path: Path) -> None:
+    # The history read as semicolon-separated cp1252 with dd-mm-yyyy dates is the same
+    # history, so the same seed gives the same summary as from the shipped UTF-8 CSV.
+    def danish(path: Path) -> Path:
+        out = tmp_path / path.name
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            cells = [
+                f"{c[8:10]}-{c[5:7]}-{c[0:4]}" if len(c) == 10 and c[4] == "-" else c
+                for c in line.split(",")
+            ]
+            rows.append(";".join(cells))
+        out.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+        return out
+
+    plain, dk = tmp_path / "plain.json", tmp_path / "dk.json"
+    assert main([*BASE, "--output", str(plain)]) == 0
+    args = [
+        "price",
+        str(CONTRACT),
+        "--history",
+        str(danish(SPELLS)),
+        "--history-participants",
+        str(danish(PEOPLE)),
+        *BASE[6:],
+        "--encoding",
+        "cp1252",
+        "--date-format",
+        "dd-mm-yyyy",
+        "--output",
+        str(dk),
+    ]
+    assert main(args) == 0
+    a = json.loads(plain.read_text(encoding="utf-8"))
+    b = json.loads(dk.read_text(encoding="utf-8"))
+    assert b["calibration"] == a["calibration"] and b["summary"] == a["summary"]
+
+
+def test_history_as_a_dream_extract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 40 unemployed citizens followed from Monday 2024-01-01 (ISO week 2024-W01): on
+    # unemployment benefit (code 111) for 4 weeks, then no code (self-supported) for 4.
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "participant_id,cohort,enrolled\n"
+        + "".join(f"D-{i:02d},unemployed,2024-01-01\n" for i in range(40)),
+        encoding="utf-8",
+    )
+    weeks = [f"y_24{w:02d}" for w in range(1, 9)]
+    extract = tmp_path / "dream.csv"
+    extract.write_text(
+        "participant_id,"
+        + ",".join(weeks)
+        + "\n"
+        + "".join(f"D-{i:02d},111,111,111,111,,,,\n" for i in range(40)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "dream.json"
+    args = [
+        "price",
+        str(CONTRACT),
+        "--history",
+        str(extract),
+        "--history-participants",
+        str(people),
+        "--dream",
+        "--codes",
+        str(example_path("dream_codes_EXAMPLE.csv")),
+        "--history-until",
+        "2024-02-25",
+        "--referrals",
+        "unemployed=4",
+        "--scenarios",
+        "3",
+        "--quiet",
+        "--output",
+        str(out),
+    ]
+    assert main(args) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["calibration"]["people"] == {"unemployed": 40}
+    # Weeks 0..7 are observed (2024-01-01 + 7 x 7 days = 2024-02-19 <= 2024-02-25 < 02-26):
+    # 7 moves each, all in band 0-12; the bands from week 13 on have nobody, so 3 are thin.
+    assert doc["calibration"]["people_in_band"] == {"unemployed": [40, 0, 0, 0]}
+    err = capsys.readouterr().err
+    assert "dream_codes_EXAMPLE.csv is an EXAMPLE" in err
+    assert "3 bands rest on fewer than 30 citizens" in err
+
+
+def test_a_cohort_too_large_to_simulate_is_an_input_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([*BASE[:8], "--referrals", "sick_listed=99999999999", "--quiet"]) == 4
+    assert "at most 10,000,000" in capsys.readouterr().err

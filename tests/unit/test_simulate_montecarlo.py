@@ -314,6 +314,23 @@ def test_bad_arguments_are_refused() -> None:
         Referrals({"c": 0}, start=START, weeks=1)
 
 
+def test_too_many_citizens_are_refused_before_anything_is_allocated() -> None:
+    # 10,000,001 citizens is one more than Referrals allows.
+    with pytest.raises(InvalidInput, match="at most 10,000,000") as err:
+        Referrals({"c": 10_000_000, "d": 1}, start=START, weeks=1)
+    assert err.value.field == "counts"
+    # 2,000,000 citizens x 1 week ... the simple contract's horizon: one scenario alone is
+    # 40 bytes x 2e6 x weeks > 4 GiB once weeks >= 54 (4 * 2**30 / 8e7 = 53.7).
+    with pytest.raises(InvalidInput, match="even one scenario is too large") as err:
+        run(referrals=Referrals({"c": 2_000_000}, start=START, weeks=1), weeks=60, scenarios=1)
+    assert err.value.field == "referrals"
+    # 20,000 citizens x 60 weeks x 40 bytes = 48 MB per scenario: 4 GiB / 48e6 = 89.5, so a
+    # block of 100 is refused and the message names 89 as the largest block that fits.
+    with pytest.raises(InvalidInput, match="block_size <= 89") as err:
+        run(referrals=Referrals({"c": 20_000}, start=START, weeks=1), weeks=60, block_size=100)
+    assert err.value.field == "block_size"
+
+
 def test_break_even_of_the_investor() -> None:
     # The investor breaks even where mean payments equal the investment: an investment of
     # 1.2 x the analytic counterfactual payments needs an effect above zero.

@@ -132,14 +132,9 @@ def _history_until(tables: Any) -> date:
 
 
 def _cmd_price(args: argparse.Namespace) -> int:
-    from impactbond.cli._common import CommandLineError
+    from impactbond.cli._common import CommandLineError, read_register_args
     from impactbond.domain.terms import DatedAmount, Financing
     from impactbond.io.contract_file import load_contract
-    from impactbond.io.trajectories import (
-        read_participants,
-        read_spells,
-        read_spells_and_participants,
-    )
     from impactbond.money import Money
     from impactbond.price_report import price_html, price_json, price_text
     from impactbond.simulate import (
@@ -147,9 +142,9 @@ def _cmd_price(args: argparse.Namespace) -> int:
         Effect,
         Referrals,
         calibrate,
-        history_tables,
         price,
     )
+    from impactbond.simulate.tables import Tables
 
     inputs = [args.contract, args.history] + (
         [args.history_participants] if args.history_participants else []
@@ -162,12 +157,15 @@ def _cmd_price(args: argparse.Namespace) -> int:
                 f"--output {args.output.name} is one of the inputs; refusing to write over it"
             )
     contract = load_contract(args.contract)
-    if args.history_participants is None:
-        people, trajectories = read_spells_and_participants(args.history)
-    else:
-        trajectories = read_spells(args.history)
-        people = read_participants(args.history_participants)
-    history = history_tables(people, trajectories.values())
+    # The history is read as any register delivery is (CSV in any dialect, Excel, Parquet,
+    # a DREAM extract), with every bad row reported and CPR numbers refused.
+    reading = argparse.Namespace(
+        **vars(args), spells=args.history, participants=args.history_participants, events=None
+    )
+    history_register = read_register_args(reading).to_register()
+    history_cohorts = set(history_register.cohort_labels)
+    canonical = history_register.to_tables()
+    history = Tables(canonical["participants"], canonical["spells"])
     until = args.history_until or _history_until(history)
     if args.referrals:
         counts = dict(args.referrals)
@@ -195,7 +193,7 @@ def _cmd_price(args: argparse.Namespace) -> int:
             history,
             data_until=until,
             bands=args.bands,
-            cohorts=[c.label for c in contract.cohorts if c.label in set(p.cohort for p in people)],
+            cohorts=[c.label for c in contract.cohorts if c.label in history_cohorts],
             method=args.calibration,
         )
     for w in caught:
@@ -229,6 +227,7 @@ def _cmd_price(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``price``."""
+    from impactbond.cli._common import add_reading_options
     from impactbond.simulate import DEFAULT_BANDS, DEFAULT_BLOCK
 
     p = sub.add_parser(
@@ -245,13 +244,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--history",
         type=Path,
         required=True,
-        help="history spells CSV (participant_id,status,start,end,hours,employer); without "
-        "--history-participants each row also carries cohort,enrolled",
+        help="history spells table (CSV, Excel, Parquet, Arrow): participant_id,status,start,"
+        "end,hours,employer; without --history-participants each row also carries "
+        "cohort,enrolled; with --dream a DREAM extract",
     )
     p.add_argument(
         "--history-participants",
         type=Path,
-        help="history participants CSV: participant_id,cohort,enrolled (the day each is "
+        help="history participants table: participant_id,cohort,enrolled (the day each is "
         "followed from)",
     )
     p.add_argument(
@@ -324,4 +324,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--output", "-o", type=Path, help="write the report (report.html or report.json)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_reading_options(p)
     p.set_defaults(func=_cmd_price)

@@ -81,6 +81,10 @@ Progress = Callable[[int, int], None]
 
 #: Scenarios per block: memory per block is about 40 bytes x block x citizens x weeks.
 DEFAULT_BLOCK = 200
+#: Bytes a block needs per citizen, week and scenario (uniforms, both arms' paths, tables).
+BYTES_PER_CITIZEN_WEEK = 40
+#: The largest block :func:`price` allocates.
+MAX_BLOCK_BYTES = 4 * 2**30
 
 
 # ---------------------------------------------------------------------------
@@ -639,6 +643,7 @@ def price(
         raise InvalidInput("seed is a whole number >= 0", field="seed")
     effect = Effect() if effect is None else effect
     plan = _plan(contract, fit, referrals, as_of, weeks, benefit_costs, financing)
+    _check_block_memory(min(block_size, scenarios), len(plan.cohort), plan.weeks)
     params, paths, _spare = np.random.default_rng(seed).spawn(3)
     acc = _Accumulator(plan, scenarios)
     seconds = {"simulate": 0.0, "settle": 0.0, "reduce": 0.0}
@@ -659,6 +664,24 @@ def price(
             progress(first + size, scenarios)
     return attrs.evolve(
         acc.result(effect, seed, block_size, parameter_uncertainty), seconds=seconds
+    )
+
+
+def _check_block_memory(block: int, citizens: int, weeks: int) -> None:
+    """Refuse a block whose arrays would not fit in memory, before allocating anything."""
+    need = BYTES_PER_CITIZEN_WEEK * block * citizens * weeks
+    if need <= MAX_BLOCK_BYTES:
+        return
+    fits = MAX_BLOCK_BYTES // (BYTES_PER_CITIZEN_WEEK * citizens * weeks)
+    advice = (
+        f"use block_size <= {fits:,}"
+        if fits >= 1
+        else "even one scenario is too large: refer fewer citizens or simulate fewer weeks"
+    )
+    raise InvalidInput(
+        f"a block of {block:,} scenarios x {citizens:,} citizens x {weeks:,} weeks needs about "
+        f"{need / 2**30:,.1f} GiB (at most {MAX_BLOCK_BYTES / 2**30:,.0f} GiB); {advice}",
+        field="block_size" if fits >= 1 else "referrals",
     )
 
 
