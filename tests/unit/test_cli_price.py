@@ -220,3 +220,51 @@ def test_a_cohort_too_large_to_simulate_is_an_input_error(
 ) -> None:
     assert main([*BASE[:8], "--referrals", "sick_listed=99999999999", "--quiet"]) == 4
     assert "at most 10,000,000" in capsys.readouterr().err
+
+
+def test_break_even_effects_in_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "even.json"
+    args = [
+        *BASE,
+        "--effect",
+        "0.5,0.25",
+        "--investment",
+        "2023-10-01=300000",
+        "--break-even",
+        "investor",
+        "--output",
+        str(out),
+    ]
+    assert main(args) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    (even,) = doc["break_even"]
+    assert even["party"] == "investor"
+    # The bisection's last bracket holds the factor: a mean net cash flow below zero at a
+    # smaller factor and at or above zero at a larger one, less than 0.01 apart.
+    below = max(f for f, v in even["evaluations"] if v < 0 and f <= even["factor"])
+    above = min(f for f, v in even["evaluations"] if v >= 0 and f >= even["factor"])
+    assert above - below <= 0.01
+    assert even["effect"] == pytest.approx(
+        {"job_entry": 0.5 * even["factor"], "job_stay": 0.25 * even["factor"]}
+    )
+
+
+def test_text_lists_mean_payments_by_invoice_period(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*BASE, "--effect", "0.5"]) == 0
+    out = capsys.readouterr().out
+    head, _, periods = out.partition("mean payments by invoice period (DKK; with no effect):\n")
+    rows = [line.split() for line in periods.splitlines() if line.startswith("  ")]
+    assert rows and all(".." in r[0] for r in rows)
+    # The periods' means add up to the mean of the payments (rounded to whole kroner each).
+    listed = sum(float(r[1].replace(",", "")) for r in rows)
+    mean = float(head.split("outcome payments (DKK)")[1].split()[0].replace(",", ""))
+    assert abs(listed - mean) <= len(rows)
+
+
+def test_break_even_needs_what_it_balances(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*BASE, "--break-even", "investor"]) == 2
+    assert "non-zero --effect" in capsys.readouterr().err
+    assert main([*BASE, "--effect", "0.3", "--break-even", "payer"]) == 2
+    assert "--weekly-benefit" in capsys.readouterr().err
+    assert main([*BASE, "--effect", "0.3", "--break-even", "investor"]) == 2
+    assert "--investment" in capsys.readouterr().err

@@ -141,6 +141,7 @@ def _cmd_price(args: argparse.Namespace) -> int:
         BenefitCosts,
         Effect,
         Referrals,
+        break_even_effect,
         calibrate,
         price,
     )
@@ -200,26 +201,36 @@ def _cmd_price(args: argparse.Namespace) -> int:
         print(f"warning: {w.message}", file=sys.stderr)
     as_of = args.as_of or closing_date(contract)
     entry, stay = args.effect
-    result = price(
-        contract,
-        fit,
-        as_of=as_of,
-        referrals=referrals,
-        effect=Effect(job_entry=entry, job_stay=stay),
-        scenarios=args.scenarios,
-        seed=args.seed,
-        parameter_uncertainty=not args.no_parameter_uncertainty,
-        benefit_costs=costs,
-        financing=financing,
-        block_size=args.block,
-        progress=_progress(args.quiet),
-    )
+    effect = Effect(job_entry=entry, job_stay=stay)
+    common: dict[str, Any] = {
+        "as_of": as_of,
+        "referrals": referrals,
+        "scenarios": args.scenarios,
+        "seed": args.seed,
+        "parameter_uncertainty": not args.no_parameter_uncertainty,
+        "benefit_costs": costs,
+        "financing": financing,
+        "block_size": args.block,
+    }
+    parties = list(dict.fromkeys(args.break_even or []))
+    if parties and effect == Effect():
+        raise CommandLineError("--break-even scales the planned effect: give a non-zero --effect")
+    if "payer" in parties and costs is None:
+        raise CommandLineError("--break-even payer needs --weekly-benefit (the savings)")
+    if "investor" in parties and financing is None and contract.financing is None:
+        raise CommandLineError("--break-even investor needs --investment or [financing] terms")
+    result = price(contract, fit, effect=effect, progress=_progress(args.quiet), **common)
+    even = []
+    for party in parties:
+        if not args.quiet:
+            print(f"break-even effect of the {party}: searching", file=sys.stderr)
+        even.append(break_even_effect(contract, fit, party=party, planned=effect, **common))
     if args.output is None:
-        print(price_text(result))
+        print(price_text(result, break_even=even))
     elif args.output.suffix == ".json":
-        args.output.write_text(price_json(result, fit) + "\n", encoding="utf-8")
+        args.output.write_text(price_json(result, fit, break_even=even) + "\n", encoding="utf-8")
     else:
-        args.output.write_text(price_html(result, fit), encoding="utf-8")
+        args.output.write_text(price_html(result, fit, break_even=even), encoding="utf-8")
     if args.output is not None and not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
@@ -318,6 +329,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--no-parameter-uncertainty",
         action="store_true",
         help="use the fitted means in every scenario",
+    )
+    p.add_argument(
+        "--break-even",
+        choices=["payer", "investor"],
+        nargs="+",
+        help="also search the multiple of --effect at which the payer (savings = payments; "
+        "needs --weekly-benefit) or the investor (net cash flow 0) breaks even on average: "
+        "about ten more runs of --scenarios each",
     )
     p.add_argument("--block", type=_positive, default=DEFAULT_BLOCK, help="scenarios per block")
     p.add_argument(
