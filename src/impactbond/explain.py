@@ -32,7 +32,7 @@ from impactbond.domain.outcome import (
     SelfSufficiency,
     SustainedEmployment,
 )
-from impactbond.domain.payment import Cap, PricePerUnit
+from impactbond.domain.payment import Cap, PricePerUnit, TargetBonus
 from impactbond.money import Money, exact_sum
 from impactbond.settle import RetentionFigures
 from impactbond.settle.group import EffectFigures, SavingsFigures
@@ -219,6 +219,7 @@ def statement(s: Settlement) -> str:
             f"  {rule.id:<{w}}{rule.clause:<8}{due[rule.id].amount:>16,.2f}"
             f"{accrued[rule.id].amount:>16,.2f}"
         )
+    out += _unpaid_bonuses(s, accrued)
     out.append("")
     for label, amount in s.by_cohort().items():
         out.append(f"  due for cohort {label:<20}{amount.amount:>16,.2f}")
@@ -250,6 +251,28 @@ def statement(s: Settlement) -> str:
             ref = f" ({_clause_ref(s, e.clause)})" if e.clause else ""
             out.append(f"  {e.participant_id} [{e.cohort}]: {e.reason}{ref}")
     return "\n".join(out)
+
+
+def _unpaid_bonuses(s: Settlement, accrued: dict[str, Money]) -> list[str]:
+    """Why each target bonus that earned nothing was not paid: the cohort's total and target."""
+    if len(np.unique(s.register.scenario)) > 1:
+        return []  # one statement per scenario is not what this text is for
+    labels = [c.label for c in s.contract.cohorts]
+    out: list[str] = []
+    for rule in s.contract.payment_rules:
+        if not isinstance(rule, TargetBonus) or not accrued[rule.id].is_zero():
+            continue
+        m = s.measured[rule.outcome]
+        mine = s.cohort_of == labels.index(rule.cohort)
+        total = Fraction(exact_sum(m.totals[mine]), m.den)
+        unit = next(o.unit for o in s.contract.outcomes if o.id == rule.outcome)
+        out.append(
+            f"  not paid: {rule.id} ({_clause_ref(s, rule.clause) or 'no clause'}): cohort "
+            f"{rule.cohort} has {format_number(total)} {unit}(s) of {rule.outcome} of the "
+            f"{format_number(rule.target)} the bonus needs (target not reached by "
+            f"{s.as_of.isoformat()})"
+        )
+    return out
 
 
 # ------------------------------------------------------------------------------ one person
