@@ -1440,7 +1440,7 @@ def _annex(settlement: Settlement, participants: Sequence[str] | None) -> _Secti
             _Table(
                 (
                     _t("Rule (clause)", "Regel (punkt)"),
-                    _t("Period", "Periode"),
+                    _t("Period (first and last day)", "Periode (første og sidste dag)"),
                     _t("Quantity", "Mængde"),
                     _t("Unit price", "Enhedspris"),
                     _t("Rounded", "Afrundet"),

@@ -345,6 +345,11 @@ def test_worked_examples_show_every_line_of_the_named_participants(
         total = sum((Decimal(r["amount"]) for r in mine), Decimal(0))
         assert f"Total for {pid}" in text_of(table)
         assert str(ib.Money(total, "DKK")) in text_of(table)
+    # A line's period [2024-10-01, 2024-11-01) is shown by its first and last day, as the
+    # column says (the Definitions' "from A to B" would end before B).
+    agnes = annex[annex.index("participant-agnes") :]
+    assert "Period (first and last day)" in text_of(agnes[: agnes.index("</tr>")])
+    assert "1 Oct 2024 – 31 Oct 2024" in text_of(agnes[: agnes.index("</table>")])
 
 
 def test_default_examples_are_one_per_cohort(nyborg_settlement: ib.Settlement) -> None:
