@@ -9,6 +9,7 @@ import io
 import re
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import attrs
@@ -465,6 +466,17 @@ def test_describe_outcome_names_the_convention() -> None:
     assert "12/52" in describe_outcome(weekly) and "12/52" in describe_outcome_da(weekly)
     sustained = ib.SustainedEmployment("s", weeks=13, allowed_gap_weeks=2)
     assert "13 weeks in a row, gaps of at most 2 weeks" in describe_outcome(sustained)
+    # A weight of 1/2 is the exact decimal 0.5 (0,5 in Danish); 1/3 has no finite decimal.
+    weights = {
+        ib.Status.EMPLOYED: 1,
+        ib.Status.FLEXJOB: Fraction(1, 2),
+        ib.Status.WAGE_SUBSIDY: Fraction(1, 3),
+    }
+    weighted = ib.EmploymentMonths("m", weights=weights)
+    assert "(weight 0.5)" in describe_outcome(weighted)
+    assert "(vægt 0,5)" in describe_outcome_da(weighted)
+    assert "(weight 1/3 (≈ 0.333))" in describe_outcome(weighted)
+    assert "(vægt 1/3 (≈ 0,333))" in describe_outcome_da(weighted)
     assert "13 uger i træk, afbrydelser på højst 2 uger" in describe_outcome_da(sustained)
 
 
