@@ -154,6 +154,20 @@ def _by_period(result: PriceResult) -> list[tuple[str, str, str]]:
     ]
 
 
+def _investor_flows(result: PriceResult) -> list[tuple[str, str, str]]:
+    """``(day, mean flow, share of scenarios with a flow)`` of the investor's dated flows."""
+    k = result.minor_per_unit
+    flows = result.investor_flows
+    return [
+        (
+            day.isoformat(),
+            format_number(float(flows[:, d].mean()) / k),
+            format_number(float((flows[:, d] != 0).mean()), percent=True),
+        )
+        for d, day in enumerate(result.investor_flow_days)
+    ]
+
+
 def price_text(result: PriceResult, *, break_even: Sequence[BreakEven] = ()) -> str:
     """The summary as aligned text (means, Monte Carlo standard errors, quantiles)."""
     header = ["", "mean", "± se", *(f"{round(q * 100)} %" for q in QUANTILES)]
@@ -177,6 +191,14 @@ def price_text(result: PriceResult, *, break_even: Sequence[BreakEven] = ()) -> 
         w = max(len(a) for a, _, _ in periods)
         v = max(len(b) for _, b, _ in periods)
         lines += [f"  {a:<{w}}  {b:>{v}}  ({c})" for a, b, c in periods]
+    flows = _investor_flows(result)
+    if flows:
+        lines += [
+            "",
+            f"investor's mean cash flow by date ({result.currency}; share of scenarios with one):",
+        ]
+        v = max(len(b) for _, b, _ in flows)
+        lines += [f"  {a}  {b:>{v}}  ({c})" for a, b, c in flows]
     return "\n".join(lines)
 
 
@@ -266,6 +288,17 @@ def price_html(
         parts += [
             f'<tr><th>{esc(a)}</th><td class="n">{esc(b)}</td><td class="n">{esc(c)}</td></tr>'
             for a, b, c in periods
+        ]
+        parts.append("</table>")
+    flows = _investor_flows(result)
+    if flows:
+        parts.append(
+            f"<h2>The investor's mean cash flow by date ({esc(result.currency)})</h2><table>"
+            "<tr><th>date</th><th>mean</th><th>scenarios with a flow</th></tr>"
+        )
+        parts += [
+            f'<tr><th>{esc(a)}</th><td class="n">{esc(b)}</td><td class="n">{esc(c)}</td></tr>'
+            for a, b, c in flows
         ]
         parts.append("</table>")
     if fit is not None:

@@ -53,6 +53,8 @@ def test_json_report(tmp_path: Path) -> None:
     names = {m["name"] for m in doc["summary"]["measures"]}
     assert {"payments", "savings", "net_cost", "investor_irr"} <= names
     assert "investor_loss" in doc["summary"]["probabilities"]
+    # The investor's dated flows: the funding of DKK 300,000 on 2023-10-01 in every scenario.
+    assert doc["mean_investor_flows"][0] == ["2023-10-01", -300000.0]
     # The same seed gives the same report.
     again = tmp_path / "again.json"
     assert main([*args[:-1], str(again)]) == 0

@@ -273,6 +273,15 @@ def test_investor_cash_flows_under_assumed_financing() -> None:
     assert ((r.investor_irr[ok] > 0) == (r.investor_net[ok] > 0)).all()
     p_loss, _ = r.summary().probabilities["investor_loss"]
     assert p_loss == pytest.approx(r.investor_loss.mean())
+    # The dated flows: the funding on START in every scenario, then the payments passed on
+    # on their due dates; each scenario's flows add up to its net cash flow.
+    assert r.investor_flow_days[0] == START
+    assert (r.investor_flows[:, 0] == -investment.minor_units).all()
+    assert all(d > START for d in r.investor_flow_days[1:])
+    assert np.array_equal(r.investor_flows.sum(axis=1), r.investor_net)
+    assert np.array_equal(r.investor_flows[:, 1:].sum(axis=1), r.payments)
+    cols = r.columns()
+    assert (cols[f"investor_{START.isoformat()}"] == -30_000).all()  # kroner
 
 
 def test_caps_apply_per_scenario() -> None:

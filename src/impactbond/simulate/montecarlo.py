@@ -453,7 +453,9 @@ def benefit_costs_by_scenario(
     return np.array([(2 * x + den) // (2 * den) for x in total], dtype=np.int64)
 
 
-def _investor(plan: _Plan, settled: SettledBlock, key: int) -> tuple[int, float, float, int]:
+def _investor(
+    plan: _Plan, settled: SettledBlock, key: int
+) -> tuple[int, float, float, int, dict[int, int]]:
     assert plan.financed is not None
     sel = settled.scenario == key
     lines = _LinesOfOneScenario(
@@ -468,11 +470,18 @@ def _investor(plan: _Plan, settled: SettledBlock, key: int) -> tuple[int, float,
     irr = flows.xirr(parties.investor)
     multiple = flows.money_multiple(parties.investor)
     provider = flows.total(parties.provider).minor_units
+    dated: dict[int, int] = {}
+    for party, day, amount in zip(
+        flows.party, flows.day.tolist(), flows.amount_minor.tolist(), strict=True
+    ):
+        if party == parties.investor:
+            dated[day] = dated.get(day, 0) + amount
     return (
         net,
         math.nan if irr is None else float(irr),
         math.nan if multiple is None else float(multiple),
         provider,
+        dated,
     )
 
 
@@ -490,6 +499,10 @@ class _Accumulator:
         self.investor_multiple = np.full(n, math.nan)
         self.provider = np.zeros(n, dtype=np.int64)
         self.excluded = np.zeros(n, dtype=np.int64)
+        self.n = n
+        # The investor's net flow per day (ordinal) and scenario: few days (the funding and
+        # the due dates of the invoice periods), so one array per day.
+        self.investor_flows: dict[int, I64] = {}
 
     def add(self, block: _Block, settled: SettledBlock) -> None:
         plan = self.plan
@@ -535,7 +548,11 @@ class _Accumulator:
             self.savings[first : first + size] = counterfactual - treated
         for i in range(size):
             if plan.financed is not None:
-                net, irr, multiple, provider = _investor(plan, settled, 2 * (first + i))
+                net, irr, multiple, provider, dated = _investor(plan, settled, 2 * (first + i))
+                for day, amount in dated.items():
+                    if day not in self.investor_flows:
+                        self.investor_flows[day] = np.zeros(self.n, dtype=np.int64)
+                    self.investor_flows[day][first + i] = amount
                 self.investor_net[first + i] = net
                 self.investor_irr[first + i] = irr
                 self.investor_multiple[first + i] = multiple
@@ -545,6 +562,12 @@ class _Accumulator:
 
     def result(self, effect: Effect, seed: int, block_size: int, uncertainty: bool) -> PriceResult:
         plan = self.plan
+        days = sorted(self.investor_flows)
+        flows = (
+            np.stack([self.investor_flows[d] for d in days], axis=1)
+            if days
+            else np.zeros((self.n, 0), dtype=np.int64)
+        )
         return PriceResult(
             contract_id=plan.contract.id,
             currency=plan.contract.currency,
@@ -573,6 +596,8 @@ class _Accumulator:
             provider_income=self.provider,
             has_financing=plan.financed is not None,
             excluded=self.excluded,
+            investor_flow_days=tuple(date.fromordinal(d) for d in days),
+            investor_flows=flows,
         )
 
 
