@@ -147,9 +147,7 @@ def _cmd_price(args: argparse.Namespace) -> int:
     )
     from impactbond.simulate.tables import Tables
 
-    inputs = [args.contract, args.history] + (
-        [args.history_participants] if args.history_participants else []
-    )
+    inputs = [p for p in (args.contract, args.history, args.history_participants, args.codes) if p]
     if args.output is not None:
         if args.output.suffix not in (".html", ".json"):
             raise CommandLineError(f"--output {args.output.name}: the report is .html or .json")
