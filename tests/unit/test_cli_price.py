@@ -67,6 +67,9 @@ def test_html_report_has_the_figures(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 2
     assert "price per additional employment month" in text
+    # Nothing is loaded from anywhere: a policy that forbids it, no src= or stylesheet link.
+    assert "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"" in text
+    assert " src=" not in text and "<link" not in text and "<script" not in text
 
 
 def test_text_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
