@@ -11,12 +11,17 @@ import html
 import io
 import json
 import math
+from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from impactbond.simulate.calibrate import Fit
+from impactbond.simulate.montecarlo import BreakEven
 from impactbond.simulate.summaries import QUANTILES, PriceResult
 
 __all__ = ["format_number", "price_html", "price_json", "price_text"]
+
+_ONE_DAY = timedelta(days=1)
 
 _LABELS = {
     "payments": "outcome payments",
@@ -106,7 +111,64 @@ def _probabilities(result: PriceResult) -> list[tuple[str, str]]:
     return out
 
 
-def price_text(result: PriceResult) -> str:
+def _break_even_rows(result: PriceResult, break_even: Sequence[BreakEven]) -> list[tuple[str, str]]:
+    """``(party, what breaks them even)`` of each break-even search."""
+    rows = []
+    for be in break_even:
+        if be.factor is None or be.effect is None:
+            top = max(f for f, _ in be.evaluations)
+            text = f"not reached up to {format_number(top)} x the planned effect"
+        else:
+            e = be.effect
+            text = (
+                f"{format_number(be.factor)} x the planned effect (job entry "
+                f"{e.job_entry:+.0%}, job duration {e.job_stay:+.0%})"
+            )
+        rows.append((f"break-even effect of the {be.party}", text))
+    return rows
+
+
+def _break_even_dict(break_even: Sequence[BreakEven]) -> list[dict[str, Any]]:
+    return [
+        {
+            "party": be.party,
+            "factor": be.factor,
+            "effect": None
+            if be.effect is None
+            else {"job_entry": be.effect.job_entry, "job_stay": be.effect.job_stay},
+            "evaluations": [list(fv) for fv in be.evaluations],
+        }
+        for be in break_even
+    ]
+
+
+def _by_period(result: PriceResult) -> list[tuple[str, str, str]]:
+    """``(invoice period, mean payments, mean with no effect)`` of every period with money."""
+    k = result.minor_per_unit
+    treated = result.payments_by_period.mean(axis=0) / k
+    without = result.counterfactual_by_period.mean(axis=0) / k
+    return [
+        (f"{start.isoformat()}..{(end - _ONE_DAY).isoformat()}", format_number(a), format_number(b))
+        for (start, end), a, b in zip(result.periods, treated, without, strict=True)
+        if a or b
+    ]
+
+
+def _investor_flows(result: PriceResult) -> list[tuple[str, str, str]]:
+    """``(day, mean flow, share of scenarios with a flow)`` of the investor's dated flows."""
+    k = result.minor_per_unit
+    flows = result.investor_flows
+    return [
+        (
+            day.isoformat(),
+            format_number(float(flows[:, d].mean()) / k),
+            format_number(float((flows[:, d] != 0).mean()), percent=True),
+        )
+        for d, day in enumerate(result.investor_flow_days)
+    ]
+
+
+def price_text(result: PriceResult, *, break_even: Sequence[BreakEven] = ()) -> str:
     """The summary as aligned text (means, Monte Carlo standard errors, quantiles)."""
     header = ["", "mean", "± se", *(f"{round(q * 100)} %" for q in QUANTILES)]
     rows = [header, *_rows(result)]
@@ -122,12 +184,31 @@ def price_text(result: PriceResult) -> str:
         )
     lines.append("")
     lines += [f"{k}: {v}" for k, v in _probabilities(result)]
+    lines += [f"{k}: {v}" for k, v in _break_even_rows(result, break_even)]
+    periods = _by_period(result)
+    if periods:
+        lines += ["", f"mean payments by invoice period ({result.currency}; with no effect):"]
+        w = max(len(a) for a, _, _ in periods)
+        v = max(len(b) for _, b, _ in periods)
+        lines += [f"  {a:<{w}}  {b:>{v}}  ({c})" for a, b, c in periods]
+    flows = _investor_flows(result)
+    if flows:
+        lines += [
+            "",
+            f"investor's mean cash flow by date ({result.currency}; share of scenarios with one):",
+        ]
+        v = max(len(b) for _, b, _ in flows)
+        lines += [f"  {a}  {b:>{v}}  ({c})" for a, b, c in flows]
     return "\n".join(lines)
 
 
-def price_json(result: PriceResult, fit: Fit | None = None) -> str:
+def price_json(
+    result: PriceResult, fit: Fit | None = None, *, break_even: Sequence[BreakEven] = ()
+) -> str:
     """The assumptions, the summary and (with ``fit``) the calibration's sample sizes, as JSON."""
     doc: dict[str, Any] = result.to_dict()
+    if break_even:
+        doc["break_even"] = _break_even_dict(break_even)
     if fit is not None:
         doc["calibration"] = {
             "method": fit.method,
@@ -163,12 +244,21 @@ def _svg(figure: Any) -> str:
     return text[text.index("<svg") :]
 
 
-def price_html(result: PriceResult, fit: Fit | None = None, *, figures: bool = True) -> str:
+def price_html(
+    result: PriceResult,
+    fit: Fit | None = None,
+    *,
+    figures: bool = True,
+    break_even: Sequence[BreakEven] = (),
+) -> str:
     """A self-contained HTML page: assumptions, summary table, probabilities and figures."""
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
+        # Self-contained: the page may load nothing (styles and figures are inline).
+        '<meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
         f"<title>Pricing {esc(result.contract_id)}</title>",
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
         "table{border-collapse:collapse}td,th{padding:.2em .6em;border-bottom:1px solid #ddd}"
@@ -188,9 +278,32 @@ def price_html(result: PriceResult, fit: Fit | None = None, *, figures: bool = T
         parts.append(f"<tr><th>{esc(row[0])}</th>{cells}</tr>")
     parts.append("</table><h2>Probabilities and the price of an additional month</h2><table>")
     parts += [
-        f'<tr><th>{esc(k)}</th><td class="n">{esc(v)}</td></tr>' for k, v in _probabilities(result)
+        f'<tr><th>{esc(k)}</th><td class="n">{esc(v)}</td></tr>'
+        for k, v in [*_probabilities(result), *_break_even_rows(result, break_even)]
     ]
     parts.append("</table>")
+    periods = _by_period(result)
+    if periods:
+        parts.append(
+            f"<h2>Mean payments by invoice period ({esc(result.currency)})</h2><table>"
+            "<tr><th>invoice period</th><th>with the effect</th><th>with no effect</th></tr>"
+        )
+        parts += [
+            f'<tr><th>{esc(a)}</th><td class="n">{esc(b)}</td><td class="n">{esc(c)}</td></tr>'
+            for a, b, c in periods
+        ]
+        parts.append("</table>")
+    flows = _investor_flows(result)
+    if flows:
+        parts.append(
+            f"<h2>The investor's mean cash flow by date ({esc(result.currency)})</h2><table>"
+            "<tr><th>date</th><th>mean</th><th>scenarios with a flow</th></tr>"
+        )
+        parts += [
+            f'<tr><th>{esc(a)}</th><td class="n">{esc(b)}</td><td class="n">{esc(c)}</td></tr>'
+            for a, b, c in flows
+        ]
+        parts.append("</table>")
     if fit is not None:
         parts.append("<h2>Calibration</h2><table><tr><th>cohort</th><th>citizens</th>")
         parts += [f"<th>weeks {esc(b)}</th>" for b in fit.model.band_labels]

@@ -164,8 +164,9 @@ def _money(m: Money) -> str:
 
 
 def _number(q: Fraction) -> str:
-    if q.denominator == 1:
-        return str(q.numerator)
+    """A decimal where it is exact (1/2 is 0.5), else the fraction with a rounded value."""
+    if _is_finite_decimal(q):
+        return _decimal_text(q)
     return f"{q.numerator}/{q.denominator} (≈ {float(q):.3f})"
 
 
@@ -703,9 +704,7 @@ def _money_da(m: Money) -> str:
 
 
 def _number_da(q: Fraction) -> str:
-    if q.denominator == 1:
-        return str(q.numerator)
-    return f"{q.numerator}/{q.denominator} (≈ {float(q):.3f})".replace(".", ",")
+    return _number(q).replace(".", ",")
 
 
 def _percent_da(q: Fraction) -> str:
@@ -1630,7 +1629,7 @@ def _annex(settlement: Settlement, participants: Sequence[str] | None) -> _Secti
             _Table(
                 (
                     _t("Rule (clause)", "Regel (punkt)"),
-                    _t("Period", "Periode"),
+                    _t("Period (first and last day)", "Periode (første og sidste dag)"),
                     _t("Quantity", "Mængde"),
                     _t("Unit price", "Enhedspris"),
                     _t("Rounded", "Afrundet"),

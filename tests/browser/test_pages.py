@@ -255,3 +255,39 @@ def test_the_guide_links_to_the_schedule_and_the_report(browser: Any, site: Path
         assert f"../{name}" in links
         errors, requested = browser.load(site / name)
         assert errors == [] and only_files(requested) == []
+
+
+# -- the pricing report ------------------------------------------------------------------------
+
+
+def test_pricing_report_loads_cleanly_and_shows_its_figures(browser: Any, tmp_path: Path) -> None:
+    from impactbond.examples import NYBORG_HISTORY_UNTIL, nyborg_history
+    from impactbond.price_report import price_html
+    from impactbond.simulate import Effect, Referrals, calibrate, history_tables, price
+
+    contract, _, _ = ib.examples.nyborg()
+    fit = calibrate(history_tables(*nyborg_history()), data_until=NYBORG_HISTORY_UNTIL)
+    referrals = Referrals.over_referral_window(contract, {"sick_listed": 6, "unemployed": 4})
+    result = price(
+        contract,
+        fit,
+        as_of=date(2027, 9, 1),
+        referrals=referrals,
+        effect=Effect(job_entry=0.5),
+        scenarios=8,
+        seed=2,
+    )
+    path = tmp_path / "pricing.html"
+    path.write_text(price_html(result, fit), encoding="utf-8")
+    errors, requested = browser.load(path)
+    assert errors == []
+    assert only_files(requested) == []
+    # The fan chart and the histograms are drawn with a size on the page.
+    sizes = browser.driver.execute_script(
+        "return [...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect().height)"
+    )
+    assert len(sizes) == 2 and min(sizes) > 100
+    # The mean payments shown are the result's, in whole kroner with thousands separators.
+    mean = float(result.payments.mean()) / result.minor_per_unit
+    row = next(r for r in browser.text("tr") if r.startswith("outcome payments"))
+    assert f"{mean:,.0f}" in row

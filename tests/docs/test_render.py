@@ -9,6 +9,7 @@ import io
 import re
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import attrs
@@ -345,6 +346,11 @@ def test_worked_examples_show_every_line_of_the_named_participants(
         total = sum((Decimal(r["amount"]) for r in mine), Decimal(0))
         assert f"Total for {pid}" in text_of(table)
         assert str(ib.Money(total, "DKK")) in text_of(table)
+    # A line's period [2024-10-01, 2024-11-01) is shown by its first and last day, as the
+    # column says (the Definitions' "from A to B" would end before B).
+    agnes = annex[annex.index("participant-agnes") :]
+    assert "Period (first and last day)" in text_of(agnes[: agnes.index("</tr>")])
+    assert "1 Oct 2024 – 31 Oct 2024" in text_of(agnes[: agnes.index("</table>")])
 
 
 def test_default_examples_are_one_per_cohort(nyborg_settlement: ib.Settlement) -> None:
@@ -460,6 +466,17 @@ def test_describe_outcome_names_the_convention() -> None:
     assert "12/52" in describe_outcome(weekly) and "12/52" in describe_outcome_da(weekly)
     sustained = ib.SustainedEmployment("s", weeks=13, allowed_gap_weeks=2)
     assert "13 weeks in a row, gaps of at most 2 weeks" in describe_outcome(sustained)
+    # A weight of 1/2 is the exact decimal 0.5 (0,5 in Danish); 1/3 has no finite decimal.
+    weights = {
+        ib.Status.EMPLOYED: 1,
+        ib.Status.FLEXJOB: Fraction(1, 2),
+        ib.Status.WAGE_SUBSIDY: Fraction(1, 3),
+    }
+    weighted = ib.EmploymentMonths("m", weights=weights)
+    assert "(weight 0.5)" in describe_outcome(weighted)
+    assert "(vægt 0,5)" in describe_outcome_da(weighted)
+    assert "(weight 1/3 (≈ 0.333))" in describe_outcome(weighted)
+    assert "(vægt 1/3 (≈ 0,333))" in describe_outcome_da(weighted)
     assert "13 uger i træk, afbrydelser på højst 2 uger" in describe_outcome_da(sustained)
 
 

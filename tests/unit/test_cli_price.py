@@ -53,6 +53,8 @@ def test_json_report(tmp_path: Path) -> None:
     names = {m["name"] for m in doc["summary"]["measures"]}
     assert {"payments", "savings", "net_cost", "investor_irr"} <= names
     assert "investor_loss" in doc["summary"]["probabilities"]
+    # The investor's dated flows: the funding of DKK 300,000 on 2023-10-01 in every scenario.
+    assert doc["mean_investor_flows"][0] == ["2023-10-01", -300000.0]
     # The same seed gives the same report.
     again = tmp_path / "again.json"
     assert main([*args[:-1], str(again)]) == 0
@@ -65,6 +67,9 @@ def test_html_report_has_the_figures(tmp_path: Path) -> None:
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 2
     assert "price per additional employment month" in text
+    # Nothing is loaded from anywhere: a policy that forbids it, no src= or stylesheet link.
+    assert "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"" in text
+    assert " src=" not in text and "<link" not in text and "<script" not in text
 
 
 def test_text_to_stdout(capsys: pytest.CaptureFixture[str]) -> None:
@@ -125,3 +130,146 @@ def test_refuses_to_write_over_an_input(capsys: pytest.CaptureFixture[str], tmp_
         == 2
     )
     assert "refusing to write over it" in capsys.readouterr().err
+
+
+def test_history_in_a_danish_spreadsheet_dialect_prices_the_same(tmp_path: Path) -> None:
+    # The history read as semicolon-separated cp1252 with dd-mm-yyyy dates is the same
+    # history, so the same seed gives the same summary as from the shipped UTF-8 CSV.
+    def danish(path: Path) -> Path:
+        out = tmp_path / path.name
+        rows = []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            cells = [
+                f"{c[8:10]}-{c[5:7]}-{c[0:4]}" if len(c) == 10 and c[4] == "-" else c
+                for c in line.split(",")
+            ]
+            rows.append(";".join(cells))
+        out.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1252"))
+        return out
+
+    plain, dk = tmp_path / "plain.json", tmp_path / "dk.json"
+    assert main([*BASE, "--output", str(plain)]) == 0
+    args = [
+        "price",
+        str(CONTRACT),
+        "--history",
+        str(danish(SPELLS)),
+        "--history-participants",
+        str(danish(PEOPLE)),
+        *BASE[6:],
+        "--encoding",
+        "cp1252",
+        "--date-format",
+        "dd-mm-yyyy",
+        "--output",
+        str(dk),
+    ]
+    assert main(args) == 0
+    a = json.loads(plain.read_text(encoding="utf-8"))
+    b = json.loads(dk.read_text(encoding="utf-8"))
+    assert b["calibration"] == a["calibration"] and b["summary"] == a["summary"]
+
+
+def test_history_as_a_dream_extract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 40 unemployed citizens followed from Monday 2024-01-01 (ISO week 2024-W01): on
+    # unemployment benefit (code 111) for 4 weeks, then no code (self-supported) for 4.
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "participant_id,cohort,enrolled\n"
+        + "".join(f"D-{i:02d},unemployed,2024-01-01\n" for i in range(40)),
+        encoding="utf-8",
+    )
+    weeks = [f"y_24{w:02d}" for w in range(1, 9)]
+    extract = tmp_path / "dream.csv"
+    extract.write_text(
+        "participant_id,"
+        + ",".join(weeks)
+        + "\n"
+        + "".join(f"D-{i:02d},111,111,111,111,,,,\n" for i in range(40)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "dream.json"
+    args = [
+        "price",
+        str(CONTRACT),
+        "--history",
+        str(extract),
+        "--history-participants",
+        str(people),
+        "--dream",
+        "--codes",
+        str(example_path("dream_codes_EXAMPLE.csv")),
+        "--history-until",
+        "2024-02-25",
+        "--referrals",
+        "unemployed=4",
+        "--scenarios",
+        "3",
+        "--quiet",
+        "--output",
+        str(out),
+    ]
+    assert main(args) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert doc["calibration"]["people"] == {"unemployed": 40}
+    # Weeks 0..7 are observed (2024-01-01 + 7 x 7 days = 2024-02-19 <= 2024-02-25 < 02-26):
+    # 7 moves each, all in band 0-12; the bands from week 13 on have nobody, so 3 are thin.
+    assert doc["calibration"]["people_in_band"] == {"unemployed": [40, 0, 0, 0]}
+    err = capsys.readouterr().err
+    assert "dream_codes_EXAMPLE.csv is an EXAMPLE" in err
+    assert "3 bands rest on fewer than 30 citizens" in err
+
+
+def test_a_cohort_too_large_to_simulate_is_an_input_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main([*BASE[:8], "--referrals", "sick_listed=99999999999", "--quiet"]) == 4
+    assert "at most 10,000,000" in capsys.readouterr().err
+
+
+def test_break_even_effects_in_the_report(tmp_path: Path) -> None:
+    out = tmp_path / "even.json"
+    args = [
+        *BASE,
+        "--effect",
+        "0.5,0.25",
+        "--investment",
+        "2023-10-01=300000",
+        "--break-even",
+        "investor",
+        "--output",
+        str(out),
+    ]
+    assert main(args) == 0
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    (even,) = doc["break_even"]
+    assert even["party"] == "investor"
+    # The bisection's last bracket holds the factor: a mean net cash flow below zero at a
+    # smaller factor and at or above zero at a larger one, less than 0.01 apart.
+    below = max(f for f, v in even["evaluations"] if v < 0 and f <= even["factor"])
+    above = min(f for f, v in even["evaluations"] if v >= 0 and f >= even["factor"])
+    assert above - below <= 0.01
+    assert even["effect"] == pytest.approx(
+        {"job_entry": 0.5 * even["factor"], "job_stay": 0.25 * even["factor"]}
+    )
+
+
+def test_text_lists_mean_payments_by_invoice_period(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*BASE, "--effect", "0.5"]) == 0
+    out = capsys.readouterr().out
+    head, _, periods = out.partition("mean payments by invoice period (DKK; with no effect):\n")
+    rows = [line.split() for line in periods.splitlines() if line.startswith("  ")]
+    assert rows and all(".." in r[0] for r in rows)
+    # The periods' means add up to the mean of the payments (rounded to whole kroner each).
+    listed = sum(float(r[1].replace(",", "")) for r in rows)
+    mean = float(head.split("outcome payments (DKK)")[1].split()[0].replace(",", ""))
+    assert abs(listed - mean) <= len(rows)
+
+
+def test_break_even_needs_what_it_balances(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*BASE, "--break-even", "investor"]) == 2
+    assert "non-zero --effect" in capsys.readouterr().err
+    assert main([*BASE, "--effect", "0.3", "--break-even", "payer"]) == 2
+    assert "--weekly-benefit" in capsys.readouterr().err
+    assert main([*BASE, "--effect", "0.3", "--break-even", "investor"]) == 2
+    assert "--investment" in capsys.readouterr().err

@@ -146,3 +146,43 @@ def test_activity_fees_are_explained_per_participant() -> None:
         int(s.lines.amount[s.lines.participant == row].sum()), contract.currency
     )
     assert f"Total for {pid}: {total} earned" in text
+
+
+def test_a_target_bonus_not_reached_says_how_far_the_cohort_got() -> None:
+    def contract(target: int) -> ib.Contract:
+        return ib.Contract(
+            id="bonus",
+            title="Bonus",
+            parties=ib.Parties("payer", "investor", "provider"),
+            currency="DKK",
+            term_start=date(2020, 1, 1),
+            term_end=date(2024, 1, 1),
+            referral_start=date(2020, 1, 1),
+            referral_end=date(2021, 1, 1),
+            cohorts=[ib.CohortTerms("a")],
+            outcomes=[ib.RecordedEvent("q", event="q")],
+            payment_rules=[
+                ib.PricePerUnit("pay", outcome="q", price=ib.Money(1000, "DKK")),
+                ib.TargetBonus(
+                    "bonus",
+                    clause="",
+                    outcome="q",
+                    cohort="a",
+                    target=target,
+                    bonus=ib.Money(5000, "DKK"),
+                ),
+            ],
+        )
+
+    people = [ib.Participant(p, "a", date(2020, 2, 3)) for p in ("a1", "a2")]
+    events = {p.id: [("q", date(2020, 3, 1))] for p in people}
+    spells = [ib.Trajectory(p.id, []) for p in people]
+    # Two participants with one event each: 2 events against a target of 3, no bonus.
+    s = ib.settle(contract(3), people, spells, as_of=date(2021, 1, 1), events=events)
+    assert s.by_rule(due_only=False)["bonus"].is_zero()
+    assert "bonus: a: 2 q of a target of 3: not reached, no bonus" in s.statement()
+    # A target of 2 is reached: the bonus is paid and no reason is given.
+    paid = ib.settle(contract(2), people, spells, as_of=date(2021, 1, 1), events=events)
+    assert paid.by_rule(due_only=False)["bonus"] == ib.Money(5000, "DKK")
+    assert "not reached" not in paid.statement()
+    assert "bonus: a: 2 q of a target of 2: reached on 2020-03-01" in paid.statement()

@@ -301,3 +301,23 @@ def test_the_shipped_history_recovers_its_true_model() -> None:
         assert (
             np.abs(est - true.transitions[c, :, i, job]) < 3 * fit.posterior_sd()[c, :, i, job]
         ).all()
+
+
+def test_a_register_is_calibrated_as_its_tables() -> None:
+    # The Register of the shipped history (as read from its CSV files) gives the same
+    # counts, people and posterior means as the canonical tables built from the objects.
+    from impactbond.examples import NYBORG_HISTORY_UNTIL, example_path, nyborg_history
+    from impactbond.io.register_tables import read_register
+
+    people, trajectories = nyborg_history()
+    from_tables = calibrate(history_tables(people, trajectories), data_until=NYBORG_HISTORY_UNTIL)
+    register = read_register(
+        example_path("nyborg_history_spells.csv"), example_path("nyborg_history_participants.csv")
+    ).to_register()
+    from_register = calibrate(register, data_until=NYBORG_HISTORY_UNTIL)
+    assert from_register.model.cohorts == from_tables.model.cohorts
+    assert from_register.model.states == from_tables.model.states
+    assert (from_register.counts == from_tables.counts).all()
+    assert (from_register.people == from_tables.people).all()
+    assert int(from_register.people.sum()) == len(people) == 1000
+    assert np.array_equal(from_register.model.transitions, from_tables.model.transitions)

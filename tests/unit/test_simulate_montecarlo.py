@@ -273,6 +273,15 @@ def test_investor_cash_flows_under_assumed_financing() -> None:
     assert ((r.investor_irr[ok] > 0) == (r.investor_net[ok] > 0)).all()
     p_loss, _ = r.summary().probabilities["investor_loss"]
     assert p_loss == pytest.approx(r.investor_loss.mean())
+    # The dated flows: the funding on START in every scenario, then the payments passed on
+    # on their due dates; each scenario's flows add up to its net cash flow.
+    assert r.investor_flow_days[0] == START
+    assert (r.investor_flows[:, 0] == -investment.minor_units).all()
+    assert all(d > START for d in r.investor_flow_days[1:])
+    assert np.array_equal(r.investor_flows.sum(axis=1), r.investor_net)
+    assert np.array_equal(r.investor_flows[:, 1:].sum(axis=1), r.payments)
+    cols = r.columns()
+    assert (cols[f"investor_{START.isoformat()}"] == -30_000).all()  # kroner
 
 
 def test_caps_apply_per_scenario() -> None:
@@ -312,6 +321,23 @@ def test_bad_arguments_are_refused() -> None:
         Effect(job_entry=-1.0)
     with pytest.raises(InvalidInput, match="refer nobody"):
         Referrals({"c": 0}, start=START, weeks=1)
+
+
+def test_too_many_citizens_are_refused_before_anything_is_allocated() -> None:
+    # 10,000,001 citizens is one more than Referrals allows.
+    with pytest.raises(InvalidInput, match="at most 10,000,000") as err:
+        Referrals({"c": 10_000_000, "d": 1}, start=START, weeks=1)
+    assert err.value.field == "counts"
+    # 2,000,000 citizens x 1 week ... the simple contract's horizon: one scenario alone is
+    # 40 bytes x 2e6 x weeks > 4 GiB once weeks >= 54 (4 * 2**30 / 8e7 = 53.7).
+    with pytest.raises(InvalidInput, match="even one scenario is too large") as err:
+        run(referrals=Referrals({"c": 2_000_000}, start=START, weeks=1), weeks=60, scenarios=1)
+    assert err.value.field == "referrals"
+    # 20,000 citizens x 60 weeks x 40 bytes = 48 MB per scenario: 4 GiB / 48e6 = 89.5, so a
+    # block of 100 is refused and the message names 89 as the largest block that fits.
+    with pytest.raises(InvalidInput, match="block_size <= 89") as err:
+        run(referrals=Referrals({"c": 20_000}, start=START, weeks=1), weeks=60, block_size=100)
+    assert err.value.field == "block_size"
 
 
 def test_break_even_of_the_investor() -> None:

@@ -194,6 +194,11 @@ def add_register_inputs(parser: argparse.ArgumentParser, *, spells_required: boo
         "--participants", type=Path, help="participants table: participant_id,cohort,enrolled,..."
     )
     parser.add_argument("--events", type=Path, help="recorded events: participant_id,event,date")
+    add_reading_options(parser)
+
+
+def add_reading_options(parser: argparse.ArgumentParser) -> None:
+    """How register files are written (separator, encoding, ...) and the DREAM options."""
     g = parser.add_argument_group("how the files are written")
     g.add_argument(
         "--separator", choices=[",", ";", "tab"], help="field separator (default: sniffed)"

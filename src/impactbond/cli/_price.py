@@ -132,28 +132,22 @@ def _history_until(tables: Any) -> date:
 
 
 def _cmd_price(args: argparse.Namespace) -> int:
-    from impactbond.cli._common import CommandLineError
+    from impactbond.cli._common import CommandLineError, read_register_args
     from impactbond.domain.terms import DatedAmount, Financing
     from impactbond.io.contract_file import load_contract
-    from impactbond.io.trajectories import (
-        read_participants,
-        read_spells,
-        read_spells_and_participants,
-    )
     from impactbond.money import Money
     from impactbond.price_report import price_html, price_json, price_text
     from impactbond.simulate import (
         BenefitCosts,
         Effect,
         Referrals,
+        break_even_effect,
         calibrate,
-        history_tables,
         price,
     )
+    from impactbond.simulate.tables import Tables
 
-    inputs = [args.contract, args.history] + (
-        [args.history_participants] if args.history_participants else []
-    )
+    inputs = [p for p in (args.contract, args.history, args.history_participants, args.codes) if p]
     if args.output is not None:
         if args.output.suffix not in (".html", ".json"):
             raise CommandLineError(f"--output {args.output.name}: the report is .html or .json")
@@ -162,12 +156,15 @@ def _cmd_price(args: argparse.Namespace) -> int:
                 f"--output {args.output.name} is one of the inputs; refusing to write over it"
             )
     contract = load_contract(args.contract)
-    if args.history_participants is None:
-        people, trajectories = read_spells_and_participants(args.history)
-    else:
-        trajectories = read_spells(args.history)
-        people = read_participants(args.history_participants)
-    history = history_tables(people, trajectories.values())
+    # The history is read as any register delivery is (CSV in any dialect, Excel, Parquet,
+    # a DREAM extract), with every bad row reported and CPR numbers refused.
+    reading = argparse.Namespace(
+        **vars(args), spells=args.history, participants=args.history_participants, events=None
+    )
+    history_register = read_register_args(reading).to_register()
+    history_cohorts = set(history_register.cohort_labels)
+    canonical = history_register.to_tables()
+    history = Tables(canonical["participants"], canonical["spells"])
     until = args.history_until or _history_until(history)
     if args.referrals:
         counts = dict(args.referrals)
@@ -195,33 +192,43 @@ def _cmd_price(args: argparse.Namespace) -> int:
             history,
             data_until=until,
             bands=args.bands,
-            cohorts=[c.label for c in contract.cohorts if c.label in set(p.cohort for p in people)],
+            cohorts=[c.label for c in contract.cohorts if c.label in history_cohorts],
             method=args.calibration,
         )
     for w in caught:
         print(f"warning: {w.message}", file=sys.stderr)
     as_of = args.as_of or closing_date(contract)
     entry, stay = args.effect
-    result = price(
-        contract,
-        fit,
-        as_of=as_of,
-        referrals=referrals,
-        effect=Effect(job_entry=entry, job_stay=stay),
-        scenarios=args.scenarios,
-        seed=args.seed,
-        parameter_uncertainty=not args.no_parameter_uncertainty,
-        benefit_costs=costs,
-        financing=financing,
-        block_size=args.block,
-        progress=_progress(args.quiet),
-    )
+    effect = Effect(job_entry=entry, job_stay=stay)
+    common: dict[str, Any] = {
+        "as_of": as_of,
+        "referrals": referrals,
+        "scenarios": args.scenarios,
+        "seed": args.seed,
+        "parameter_uncertainty": not args.no_parameter_uncertainty,
+        "benefit_costs": costs,
+        "financing": financing,
+        "block_size": args.block,
+    }
+    parties = list(dict.fromkeys(args.break_even or []))
+    if parties and effect == Effect():
+        raise CommandLineError("--break-even scales the planned effect: give a non-zero --effect")
+    if "payer" in parties and costs is None:
+        raise CommandLineError("--break-even payer needs --weekly-benefit (the savings)")
+    if "investor" in parties and financing is None and contract.financing is None:
+        raise CommandLineError("--break-even investor needs --investment or [financing] terms")
+    result = price(contract, fit, effect=effect, progress=_progress(args.quiet), **common)
+    even = []
+    for party in parties:
+        if not args.quiet:
+            print(f"break-even effect of the {party}: searching", file=sys.stderr)
+        even.append(break_even_effect(contract, fit, party=party, planned=effect, **common))
     if args.output is None:
-        print(price_text(result))
+        print(price_text(result, break_even=even))
     elif args.output.suffix == ".json":
-        args.output.write_text(price_json(result, fit) + "\n", encoding="utf-8")
+        args.output.write_text(price_json(result, fit, break_even=even) + "\n", encoding="utf-8")
     else:
-        args.output.write_text(price_html(result, fit), encoding="utf-8")
+        args.output.write_text(price_html(result, fit, break_even=even), encoding="utf-8")
     if args.output is not None and not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
@@ -229,6 +236,7 @@ def _cmd_price(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``price``."""
+    from impactbond.cli._common import add_reading_options
     from impactbond.simulate import DEFAULT_BANDS, DEFAULT_BLOCK
 
     p = sub.add_parser(
@@ -245,13 +253,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--history",
         type=Path,
         required=True,
-        help="history spells CSV (participant_id,status,start,end,hours,employer); without "
-        "--history-participants each row also carries cohort,enrolled",
+        help="history spells table (CSV, Excel, Parquet, Arrow): participant_id,status,start,"
+        "end,hours,employer; without --history-participants each row also carries "
+        "cohort,enrolled; with --dream a DREAM extract",
     )
     p.add_argument(
         "--history-participants",
         type=Path,
-        help="history participants CSV: participant_id,cohort,enrolled (the day each is "
+        help="history participants table: participant_id,cohort,enrolled (the day each is "
         "followed from)",
     )
     p.add_argument(
@@ -319,9 +328,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         action="store_true",
         help="use the fitted means in every scenario",
     )
+    p.add_argument(
+        "--break-even",
+        choices=["payer", "investor"],
+        nargs="+",
+        help="also search the multiple of --effect at which the payer (savings = payments; "
+        "needs --weekly-benefit) or the investor (net cash flow 0) breaks even on average: "
+        "about ten more runs of --scenarios each",
+    )
     p.add_argument("--block", type=_positive, default=DEFAULT_BLOCK, help="scenarios per block")
     p.add_argument(
         "--output", "-o", type=Path, help="write the report (report.html or report.json)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_reading_options(p)
     p.set_defaults(func=_cmd_price)

@@ -62,6 +62,7 @@ __all__ = [
     "exact_number",
     "ge",
     "gt",
+    "le",
     "in_",
     "instance_of",
     "member",
@@ -176,6 +177,11 @@ def ge(bound: Any) -> Validator:
 def gt(bound: Any) -> Validator:
     """Above ``bound``."""
     return _bound(lambda value: value > bound, f"above {bound}")
+
+
+def le(bound: Any) -> Validator:
+    """At most ``bound``."""
+    return _bound(lambda value: value <= bound, f"at most {bound}")
 
 
 def in_(options: Iterable[Any]) -> Validator:

@@ -23,6 +23,7 @@ from impactbond.domain.payment import EffectTierPayment
 from impactbond.domain.terms import ComparisonGroup
 from impactbond.domain.trajectory import Trajectory
 from impactbond.errors import SettlementError
+from impactbond.money import exact_bincount, exact_sum
 from impactbond.register import Register
 from impactbond.settle.admit import Admission, Roster, admission, cohort_limits, roster
 from impactbond.settle.caps import CapPart, apply_caps, local_runner
@@ -99,20 +100,41 @@ def _check_bounds(contract: Contract, lines: LineBlock) -> None:
         )
 
 
+def _groups(cohort: I64, scenario: I64, n_cohorts: int) -> tuple[list[int], I64, int]:
+    """The scenarios (in order; ``[0]`` for none), each row's ``scenario x cohort`` group, and
+    the number of groups: the figures below count per group in one pass instead of a mask each.
+    """
+    keys, inverse = np.unique(scenario, return_inverse=True)
+    values = keys.tolist() or [0]
+    group = inverse.astype(np.int64).reshape(-1) * n_cohorts + cohort.astype(np.int64)
+    return values, group, len(values) * n_cohorts
+
+
 def _achievements(
     contract: Contract, measured: Mapping[str, Measured], cohort: I64, scenario: I64
 ) -> tuple[Achievement, ...]:
+    n_cohorts = len(contract.cohorts)
+    scenarios, group, n = _groups(cohort, scenario, n_cohorts)
+    sums: dict[str, list[int]] = {}
+    people: list[int] | None = None
     out = []
-    for s in np.unique(scenario).tolist() or [0]:
+    for si, s in enumerate(scenarios):
         for ci, terms in enumerate(contract.cohorts):
             if terms.target_outcome is None:
                 continue
             m = measured[terms.target_outcome]
-            mine = (cohort == ci) & (scenario == s)
-            q = Fraction(int(m.totals[mine].sum()), m.den)
+            if terms.target_outcome not in sums:
+                totals = np.asarray(m.totals, dtype=np.int64)
+                if len(totals) and int(totals.min()) < 0:  # exact_bincount adds values >= 0
+                    sums[terms.target_outcome] = [exact_sum(totals[group == g]) for g in range(n)]
+                else:
+                    sums[terms.target_outcome] = exact_bincount(group, totals, n).tolist()
+            q = Fraction(sums[terms.target_outcome][si * n_cohorts + ci], m.den)
             target = terms.target
             if terms.target_share is not None:
-                target = terms.target_share * int(mine.sum())
+                if people is None:
+                    people = np.bincount(group, minlength=n).tolist()
+                target = terms.target_share * people[si * n_cohorts + ci]
             out.append(
                 Achievement(
                     terms.label, terms.target_outcome, q, target, int(s), terms.target_share
@@ -124,6 +146,13 @@ def _achievements(
 def _retention_figures(
     contract: Contract, measured: Mapping[str, Measured], cohort: I64, scenario: I64
 ) -> tuple[RetentionFigures, ...]:
+    n_cohorts = len(contract.cohorts)
+    scenarios, group, n = _groups(cohort, scenario, n_cohorts)
+
+    def count(flags: npt.NDArray[np.bool_]) -> list[int]:
+        out: list[int] = np.bincount(group[np.asarray(flags, dtype=bool)], minlength=n).tolist()
+        return out
+
     out = []
     for o in contract.outcomes:
         if not isinstance(o, Retention):
@@ -136,18 +165,20 @@ def _retention_figures(
             if o.horizon_months is not None
             else f"{o.horizon_weeks} weeks"
         )
-        for s in np.unique(scenario).tolist() or [0]:
+        starters, censored = count(m.eligible), count(m.censored)
+        retained, same = count(m.retained), count(m.same_employer)
+        for si, s in enumerate(scenarios):
             for ci, terms in enumerate(contract.cohorts):
-                mine = (cohort == ci) & (scenario == s)
+                g = si * n_cohorts + ci
                 out.append(
                     RetentionFigures(
                         cohort=terms.label,
                         outcome=o.id,
                         horizon=horizon,
-                        job_starters=int((m.eligible & mine).sum()),
-                        censored=int((m.censored & mine).sum()),
-                        retained=int((m.retained & mine).sum()),
-                        same_employer=int((m.same_employer & mine).sum()),
+                        job_starters=starters[g],
+                        censored=censored[g],
+                        retained=retained[g],
+                        same_employer=same[g],
                         scenario=int(s),
                     )
                 )

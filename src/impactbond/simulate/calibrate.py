@@ -56,6 +56,7 @@ import pyarrow.compute as pc
 
 from impactbond.domain.participant import looks_like_cpr
 from impactbond.errors import CPRNumberRefused, InvalidInput
+from impactbond.register import Register
 from impactbond.simulate.model import StatusModel
 from impactbond.simulate.tables import Tables, days_of
 from impactbond.status import Status
@@ -365,7 +366,7 @@ def _weekly_status(
 
 
 def calibrate(
-    history: Tables,
+    history: Tables | Register,
     *,
     data_until: date,
     bands: Sequence[int] = DEFAULT_BANDS,
@@ -383,7 +384,9 @@ def calibrate(
     history:
         The canonical ``participants`` and ``spells`` tables of comparable
         citizens (``cohort``: the contract cohort each is comparable to;
-        ``enrolled``: the day from which each is followed).
+        ``enrolled``: the day from which each is followed), or an
+        :class:`impactbond.Register` of them (read from any register file or a
+        DREAM extract with :func:`impactbond.io.register_tables.read_register`).
     data_until:
         The last day the register data cover: week ``k`` of a citizen is
         observed when ``enrolled + 7 k <= data_until``.
@@ -417,6 +420,9 @@ def calibrate(
         unknown statuses, a history with no observed week; a CPR-shaped id is
         refused (:class:`~impactbond.errors.CPRNumberRefused`).
     """
+    if isinstance(history, Register):
+        canonical = history.to_tables()
+        history = Tables(canonical["participants"], canonical["spells"])
     if method not in ("dirichlet", "bootstrap"):
         raise InvalidInput(f"method {method!r} is not 'dirichlet' or 'bootstrap'", field="method")
     if not (isinstance(prior_weight, int | float) and prior_weight > 0):

@@ -81,6 +81,10 @@ Progress = Callable[[int, int], None]
 
 #: Scenarios per block: memory per block is about 40 bytes x block x citizens x weeks.
 DEFAULT_BLOCK = 200
+#: Bytes a block needs per citizen, week and scenario (uniforms, both arms' paths, tables).
+BYTES_PER_CITIZEN_WEEK = 40
+#: The largest block :func:`price` allocates.
+MAX_BLOCK_BYTES = 4 * 2**30
 
 
 # ---------------------------------------------------------------------------
@@ -449,7 +453,9 @@ def benefit_costs_by_scenario(
     return np.array([(2 * x + den) // (2 * den) for x in total], dtype=np.int64)
 
 
-def _investor(plan: _Plan, settled: SettledBlock, key: int) -> tuple[int, float, float, int]:
+def _investor(
+    plan: _Plan, settled: SettledBlock, key: int
+) -> tuple[int, float, float, int, dict[int, int]]:
     assert plan.financed is not None
     sel = settled.scenario == key
     lines = _LinesOfOneScenario(
@@ -464,11 +470,18 @@ def _investor(plan: _Plan, settled: SettledBlock, key: int) -> tuple[int, float,
     irr = flows.xirr(parties.investor)
     multiple = flows.money_multiple(parties.investor)
     provider = flows.total(parties.provider).minor_units
+    dated: dict[int, int] = {}
+    for party, day, amount in zip(
+        flows.party, flows.day.tolist(), flows.amount_minor.tolist(), strict=True
+    ):
+        if party == parties.investor:
+            dated[day] = dated.get(day, 0) + amount
     return (
         net,
         math.nan if irr is None else float(irr),
         math.nan if multiple is None else float(multiple),
         provider,
+        dated,
     )
 
 
@@ -486,6 +499,10 @@ class _Accumulator:
         self.investor_multiple = np.full(n, math.nan)
         self.provider = np.zeros(n, dtype=np.int64)
         self.excluded = np.zeros(n, dtype=np.int64)
+        self.n = n
+        # The investor's net flow per day (ordinal) and scenario: few days (the funding and
+        # the due dates of the invoice periods), so one array per day.
+        self.investor_flows: dict[int, I64] = {}
 
     def add(self, block: _Block, settled: SettledBlock) -> None:
         plan = self.plan
@@ -531,7 +548,11 @@ class _Accumulator:
             self.savings[first : first + size] = counterfactual - treated
         for i in range(size):
             if plan.financed is not None:
-                net, irr, multiple, provider = _investor(plan, settled, 2 * (first + i))
+                net, irr, multiple, provider, dated = _investor(plan, settled, 2 * (first + i))
+                for day, amount in dated.items():
+                    if day not in self.investor_flows:
+                        self.investor_flows[day] = np.zeros(self.n, dtype=np.int64)
+                    self.investor_flows[day][first + i] = amount
                 self.investor_net[first + i] = net
                 self.investor_irr[first + i] = irr
                 self.investor_multiple[first + i] = multiple
@@ -541,6 +562,12 @@ class _Accumulator:
 
     def result(self, effect: Effect, seed: int, block_size: int, uncertainty: bool) -> PriceResult:
         plan = self.plan
+        days = sorted(self.investor_flows)
+        flows = (
+            np.stack([self.investor_flows[d] for d in days], axis=1)
+            if days
+            else np.zeros((self.n, 0), dtype=np.int64)
+        )
         return PriceResult(
             contract_id=plan.contract.id,
             currency=plan.contract.currency,
@@ -569,6 +596,8 @@ class _Accumulator:
             provider_income=self.provider,
             has_financing=plan.financed is not None,
             excluded=self.excluded,
+            investor_flow_days=tuple(date.fromordinal(d) for d in days),
+            investor_flows=flows,
         )
 
 
@@ -639,6 +668,7 @@ def price(
         raise InvalidInput("seed is a whole number >= 0", field="seed")
     effect = Effect() if effect is None else effect
     plan = _plan(contract, fit, referrals, as_of, weeks, benefit_costs, financing)
+    _check_block_memory(min(block_size, scenarios), len(plan.cohort), plan.weeks)
     params, paths, _spare = np.random.default_rng(seed).spawn(3)
     acc = _Accumulator(plan, scenarios)
     seconds = {"simulate": 0.0, "settle": 0.0, "reduce": 0.0}
@@ -659,6 +689,24 @@ def price(
             progress(first + size, scenarios)
     return attrs.evolve(
         acc.result(effect, seed, block_size, parameter_uncertainty), seconds=seconds
+    )
+
+
+def _check_block_memory(block: int, citizens: int, weeks: int) -> None:
+    """Refuse a block whose arrays would not fit in memory, before allocating anything."""
+    need = BYTES_PER_CITIZEN_WEEK * block * citizens * weeks
+    if need <= MAX_BLOCK_BYTES:
+        return
+    fits = MAX_BLOCK_BYTES // (BYTES_PER_CITIZEN_WEEK * citizens * weeks)
+    advice = (
+        f"use block_size <= {fits:,}"
+        if fits >= 1
+        else "even one scenario is too large: refer fewer citizens or simulate fewer weeks"
+    )
+    raise InvalidInput(
+        f"a block of {block:,} scenarios x {citizens:,} citizens x {weeks:,} weeks needs about "
+        f"{need / 2**30:,.1f} GiB (at most {MAX_BLOCK_BYTES / 2**30:,.0f} GiB); {advice}",
+        field="block_size" if fits >= 1 else "referrals",
     )
 
 

@@ -133,6 +133,10 @@ class Effect:
         return p
 
 
+#: Citizens a :class:`Referrals` may refer in all (more than Denmark's population).
+MAX_REFERRALS = 10_000_000
+
+
 def _counts(value: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     items = tuple(dict(value).items())
     for label, n in items:
@@ -145,6 +149,12 @@ def _counts(value: Mapping[str, int]) -> tuple[tuple[str, int], ...]:
             )
     if sum(n for _, n in items) == 0:
         raise InvalidInput("referrals refer nobody", field="counts")
+    if sum(n for _, n in items) > MAX_REFERRALS:
+        raise InvalidInput(
+            f"referrals refer {sum(n for _, n in items):,} citizens; at most {MAX_REFERRALS:,} "
+            "(more than Denmark's population) can be simulated",
+            field="counts",
+        )
     return items
 
 

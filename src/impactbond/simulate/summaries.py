@@ -173,6 +173,10 @@ class PriceResult:
     ``investor_net``, ``investor_irr``, ``investor_multiple``
         The investor's net cash flow, XIRR and money multiple under the
         financing terms (NaN where undefined or without financing).
+    ``investor_flows[s, d]``, :attr:`investor_flow_days`
+        The investor's net cash flow on day ``investor_flow_days[d]`` (funding
+        negative, repayments and returns positive; zero where the scenario
+        has no flow that day).  Its row sums are ``investor_net``.
     ``provider_income``
         The provider's income: the investor's funding and the fees under
         financing terms, otherwise every payment.
@@ -209,6 +213,8 @@ class PriceResult:
     provider_income: I64
     has_financing: bool
     excluded: I64
+    investor_flow_days: tuple[date, ...] = ()
+    investor_flows: I64 = attrs.field(factory=lambda: np.zeros((0, 0), dtype=np.int64))
     seconds: dict[str, float] = attrs.field(factory=dict)
     """Wall-clock seconds spent simulating (with building the tables), settling and reducing."""
 
@@ -276,6 +282,8 @@ class PriceResult:
             cols["investor_irr"] = self.investor_irr
             cols["investor_multiple"] = self.investor_multiple
             cols["investor_loss"] = self.investor_loss
+            for d, day in enumerate(self.investor_flow_days):
+                cols[f"investor_{day.isoformat()}"] = _minor(self.investor_flows[:, d], k)
         cols["provider_income"] = _minor(self.provider_income, k)
         cols["excluded"] = self.excluded
         for p, (start, _) in enumerate(self.periods):
@@ -354,5 +362,9 @@ class PriceResult:
             "mean_payments_by_period": (
                 self.payments_by_period.mean(axis=0) / self.minor_per_unit
             ).tolist(),
+            "mean_investor_flows": [
+                [day.isoformat(), float(self.investor_flows[:, d].mean()) / self.minor_per_unit]
+                for d, day in enumerate(self.investor_flow_days)
+            ],
             "summary": self.summary().to_dict(),
         }

@@ -2,8 +2,9 @@
 
 A table of numbers is easier to read with thousands separators, without
 trailing zeros, and without the row numbers pandas adds (0, 1, 2, ...): a
-DataFrame is shown through a Styler that formats numbers and hides a plain
-range index (a meaningful index, such as a cohort or a price, stays).
+DataFrame is shown through a Styler that formats numbers and hides an index
+of row numbers: a range, or the unnamed integers a filtered range leaves (a
+meaningful index, such as a cohort or a named price, stays).
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ def _number(x: Any) -> str:
     return "0" if text == "-0" else text
 
 
+def _row_numbers(index: Any) -> bool:
+    """An index of row numbers: a range, or the unnamed integers left by filtering one."""
+    import pandas as pd
+
+    if isinstance(index, pd.RangeIndex):
+        return True
+    return (
+        not isinstance(index, pd.MultiIndex)
+        and index.name is None
+        and pd.api.types.is_integer_dtype(index.dtype)
+    )
+
+
 def _html(frame: Any) -> str:
     import pandas as pd
 
@@ -42,8 +56,10 @@ def _html(frame: Any) -> str:
               "props": [("text-align", "right")]} for c in numeric],
             overwrite=False,
         )
-    if isinstance(frame.index, pd.RangeIndex):
+    if _row_numbers(frame.index):
         styler = styler.hide(axis="index")
+    else:  # a named index of numbers (a price, a cap) is formatted like the cells
+        styler = styler.format_index(_number, axis="index")
     styler = styler.set_table_attributes('class="dataframe impactbond-table"')
     return str(styler.to_html())
 
