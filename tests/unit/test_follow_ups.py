@@ -64,6 +64,21 @@ clause = "3"
 outcome = "in_work"
 price = "1000.00 DKK"
 price_by_follow_up = { 12 = "4000.00 DKK", 24 = "6000.00 DKK" }
+
+[[clauses]]
+id = "1"
+title = "Participants"
+text = "Everyone enrolled from 1 January 2024 up to and including 31 December 2024."
+
+[[clauses]]
+id = "2"
+title = "In work or education"
+text = "At 12, 18 and 24 months after enrolment the participant is employed or in education, with no public income support other than disability pension in the 6 months before."
+
+[[clauses]]
+id = "3"
+title = "Payment"
+text = "DKK 4,000.00 for the follow-up at 12 months, DKK 6,000.00 at 24 months and DKK 1,000.00 at 18 months."
 """
 
 DKK = "DKK"
