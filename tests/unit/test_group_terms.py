@@ -235,6 +235,13 @@ def test_events_per_person_paid_per_event_avoided() -> None:
     )
 
 
+def test_events_per_person_is_defined_in_the_contract() -> None:
+    c = contract(PER_EVENT)
+    (d,) = [d for d in definitions(c) if d.id == "events_per_person"]
+    assert "divided by its settled participants" in d.text
+    assert "events_per_person" not in [d.id for d in definitions(contract(GATES))]
+
+
 def test_per_event_without_the_pooled_route_pays_only_the_cohort_past_its_gate() -> None:
     c = contract(PER_EVENT.replace('pooled_gate = "3/40"\n', ""))
     ps, ts, ev = frequency_cohorts()

@@ -470,6 +470,23 @@ def definitions(contract: Contract) -> tuple[Definition, ...]:
             "talt i resultatets enheder: et mål på 1/2 for en målgruppe på 41 deltagere er nået, "
             "når målgruppens samlede resultat når 20,5, det vil sige 21 personer med resultatet.",
         )
+    effect_rules = [r for r in c.payment_rules if getattr(r, "kind", "") == "effect_tiers"]
+    if any(getattr(r, "measure", "share") == "events_per_person" for r in effect_rules):
+        add(
+            "events_per_person",
+            "Events per person",
+            "Hændelser pr. person",
+            "A cohort's events per person are its events of the outcome recorded up to and "
+            "including the measurement date, divided by its settled participants, exactly; a "
+            "comparison group's are counted the same way. Events avoided are the comparison's "
+            "events per person minus the cohort's, times the cohort's settled participants, "
+            "exactly, rounded only as the Rounding clause says.",
+            "En målgruppes hændelser pr. person er dens hændelser af resultatet registreret til "
+            "og med måledatoen divideret med dens opgjorte deltagere, eksakt; en "
+            "sammenligningsgruppes tælles på samme måde. Undgåede hændelser er sammenligningens "
+            "hændelser pr. person minus målgruppens, gange målgruppens opgjorte deltagere, "
+            "eksakt, og afrundes kun som punktet om afrunding siger.",
+        )
     if any(getattr(r, "kind", "") == "weighted_achievement" for r in c.payment_rules):
         add(
             "achievement",

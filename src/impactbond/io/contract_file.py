@@ -31,7 +31,11 @@ prices by follow-up           ``{12 = "4000.00 DKK", 24 = "6000.00 DKK"}``
                               (keys: the follow-up's months)
 outcomes, payment rules       a table with ``kind = "employment_months"``,
                               ``kind = "price_per_unit"``, ``"effect_tiers"``,
-                              ``"savings_share"``, ``"fixed_fee"``, ...
+                              ``"savings_share"``, ``"weighted_achievement"``,
+                              ``"fixed_fee"``, ...
+achievement metrics           ``{outcome = "housed", weight = "4/5",
+                              target = "80", max_achievement = "6/5"}``
+                              (or ``target_share`` instead of ``target``)
 effect tiers                  ``{from_effect = "0", to_effect = "3/20",
                               payment = "1000.00 GBP"}`` (the top tier
                               without ``to_effect``)
