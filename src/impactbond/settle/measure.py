@@ -269,8 +269,18 @@ def _daily_month_items(
         getattr(outcome, "hours_norm", None),
         getattr(outcome, "missing_hours", None),
     )
+    # A threshold convention judges a month against its days in the window, so a month
+    # cut short by an exit or the term's end is not whole (an earlier exit never pays more).
     m, den = month_items(
-        ctx.spell_row, ctx.spell_start, ctx.spell_end, weight, wden, ws, mend, outcome.convention
+        ctx.spell_row,
+        ctx.spell_start,
+        ctx.spell_end,
+        weight,
+        wden,
+        ws,
+        we,
+        outcome.convention,
+        measure_end=mend,
     )
     earned_on = m.period_end - 1
     # EARNED_ON_LAST_DAY: a month's part is earned once the data cover its last day.
