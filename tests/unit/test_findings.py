@@ -554,3 +554,30 @@ def test_settlement_arrays_are_read_only() -> None:
         with pytest.raises(ValueError):
             array[:] = 0
     assert s.accrued_total == ib.Money(3000, DKK)
+
+
+def test_a_month_cut_short_by_an_exit_is_not_whole() -> None:
+    """Found by the property "an earlier exit never pays more" (issue 8, Tests): under a
+    threshold convention a month cut short by an exit was judged against its measured days
+    only, so an exit on the one employed day of January made that day a whole month's part."""
+    whole = ib.EmploymentMonths(
+        "months", convention="whole_months", window=ib.Window(length_months=3)
+    )
+    c = contract(outcomes=[whole])
+    # Employed on 1 January only.  Without an exit January has 31 window days and 1
+    # employed: not whole, nothing.  With an exit on 1 January it is still not whole
+    # (it was 1/31 of a month, DKK 32.26, before the fix).
+    for exited in (None, D(2024, 1, 1)):
+        p = ib.Participant("p1", "c", D(2024, 1, 1), exited=exited)
+        t = ib.Trajectory("p1", [ib.Spell("employed", D(2024, 1, 1), D(2024, 1, 2))])
+        assert ib.settle(c, [p], [t], as_of=D(2024, 6, 1)).accrued_total == ib.Money(0, DKK)
+    # Employed all January to an exit on 15 February: January whole (1,000), February
+    # cut short by the exit and not whole: DKK 1,000.
+    p = ib.Participant("p1", "c", D(2024, 1, 1), exited=D(2024, 2, 15))
+    t = ib.Trajectory("p1", [ib.Spell("employed", D(2024, 1, 1), None)])
+    assert ib.settle(c, [p], [t], as_of=D(2024, 6, 1)).accrued_total == ib.Money(1000, DKK)
+    # Half-month: 15 of February's 29 window days employed before the exit is at least
+    # half, so February counts for its 15 measured days: 15/29 x 1000 = 517.24.. -> 517.24.
+    half = attrs.evolve(whole, convention=ib.AccrualConvention.HALF_MONTH)
+    s = ib.settle(contract(outcomes=[half]), [p], [t], as_of=D(2024, 6, 1))
+    assert s.accrued_total == ib.Money("1517.24", DKK)

@@ -735,6 +735,8 @@ def month_items(
     window_start: npt.ArrayLike,
     window_end: npt.ArrayLike,
     convention: AccrualConvention | str,
+    *,
+    measure_end: npt.ArrayLike | None = None,
 ) -> tuple[MonthItems, int]:
     """Employment months of each row, one item per calendar month with months counted.
 
@@ -751,6 +753,12 @@ def month_items(
         The measured days ``[start, end)`` of each row.
     convention : AccrualConvention or str
         A daily convention.
+    measure_end : array_like of int, shape (n_rows,), optional
+        The day after the last day measured (an exit, the end of the term);
+        default ``window_end``.  No day from it on counts, and an item ends
+        there.  A threshold convention still judges a month against its days
+        in the window, so a month cut short is never whole: measuring less
+        never counts more.
 
     Returns
     -------
@@ -786,6 +794,7 @@ def month_items(
     weights = _as_int64("spell_weight", spell_weight, 1)
     ws = _as_int64("window_start", window_start, 1)
     we = _as_int64("window_end", window_end, 1)
+    me = we if measure_end is None else np.minimum(we, _as_int64("measure_end", measure_end, 1))
     wden = int(weight_denominator)
     if wden <= 0 or np.any(weights < 0):
         raise ValueError("weights are >= 0 over a positive denominator")
@@ -793,7 +802,7 @@ def month_items(
     if den > _INT64_MAX // (31 * 60):
         raise OverflowError("weight denominator too large for exact months in int64")
     lo = np.maximum(starts, ws[rows]) if len(rows) else starts
-    hi = np.minimum(ends, we[rows]) if len(rows) else ends
+    hi = np.minimum(ends, me[rows]) if len(rows) else ends
     keep = (hi > lo) & (weights > 0)
     # Day numbers and rows fit int32: half the memory traffic of the piece arrays below.
     r, w = rows[keep].astype(np.int32), weights[keep]
@@ -830,8 +839,9 @@ def month_items(
         weighted = np.add.reduceat(weighted_days, at)
         row, m0, m1 = prow[at], m0[at], m1[at]
     p_start = np.maximum(m0, ws[row])
-    p_end = np.minimum(m1, we[row])
-    window_days = p_end - p_start
+    p_end = np.minimum(m1, me[row])
+    window_days = np.minimum(m1, we[row]) - p_start
+    measured_days = p_end - p_start
     month_days = m1 - m0
     per_day = (MONTH_DAYS_LCM // month_days).astype(np.int64)
     if conv is AccrualConvention.PRO_RATA_DAYS:
@@ -840,7 +850,7 @@ def month_items(
         num = weighted * (MONTH_DAYS_LCM // 30)
     else:
         met = _threshold_met(weighted, window_days, wden, conv)
-        num = np.where(met, window_days.astype(np.int64) * per_day * wden, 0)
+        num = np.where(met, measured_days.astype(np.int64) * per_day * wden, 0)
     ok = num > 0
     if ok.all():
         return MonthItems(row, p_start, p_end, num, weighted, window_days, month_days), den

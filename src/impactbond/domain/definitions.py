@@ -103,16 +103,22 @@ _CONVENTION_WORDS: dict[AccrualConvention, tuple[str, str]] = {
         "antallet af tællende dage i en kalendermåned divideret med antallet af dage i måneden",
     ),
     AccrualConvention.WHOLE_MONTHS: (
-        "a calendar month counts only if every day of it inside the measurement period counts",
-        "en kalendermåned tæller kun, hvis hver dag af den inden for måleperioden tæller",
+        "a calendar month counts only if every day of it inside the window counts (days after "
+        "an exit or the end of the term do not count, so a month cut short by them is not whole)",
+        "en kalendermåned tæller kun, hvis hver dag af den inden for vinduet tæller (dage efter "
+        "en udtræden eller kontraktperiodens slutning tæller ikke, så en afkortet måned er ikke "
+        "hel)",
     ),
     AccrualConvention.ANY_DAY: (
-        "a calendar month counts if any day of it inside the measurement period counts",
-        "en kalendermåned tæller, hvis blot én dag af den inden for måleperioden tæller",
+        "a calendar month counts, for its days measured, if any day of it inside the window counts",
+        "en kalendermåned tæller for sine målte dage, hvis blot én dag af den inden for vinduet "
+        "tæller",
     ),
     AccrualConvention.HALF_MONTH: (
-        "a calendar month counts if at least half of its days inside the measurement period count",
-        "en kalendermåned tæller, hvis mindst halvdelen af dens dage inden for måleperioden tæller",
+        "a calendar month counts, for its days measured, if at least half of its days inside "
+        "the window count (days after an exit or the end of the term do not count)",
+        "en kalendermåned tæller for sine målte dage, hvis mindst halvdelen af dens dage inden "
+        "for vinduet tæller (dage efter en udtræden eller kontraktperiodens slutning tæller ikke)",
     ),
     AccrualConvention.DAYS_30: (
         "the days counted divided by 30",

@@ -293,7 +293,11 @@ def _daily_month_items(
         weight = weight[counted]
     else:
         rows, start, end = ctx.spell_row, ctx.spell_start, ctx.spell_end
-    m, den = month_items(rows, start, end, weight, wden, ws, mend, outcome.convention)
+    # A threshold convention judges a month against its days in the window, so a month
+    # cut short by an exit or the term's end is not whole (an earlier exit never pays more).
+    m, den = month_items(
+        rows, start, end, weight, wden, ws, we, outcome.convention, measure_end=mend
+    )
     earned_on = m.period_end - 1
     # EARNED_ON_LAST_DAY: a month's part is earned once the data cover its last day.
     ok = ctx.obs.earned(earned_on)
