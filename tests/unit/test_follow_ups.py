@@ -73,7 +73,7 @@ text = "Everyone enrolled from 1 January 2024 up to and including 31 December 20
 [[clauses]]
 id = "2"
 title = "In work or education"
-text = "At 12, 18 and 24 months after enrolment the participant is employed or in education, with no public income support other than disability pension in the 6 months before."
+text = "Employed or in education 12, 18 and 24 months after enrolment."
 
 [[clauses]]
 id = "3"
