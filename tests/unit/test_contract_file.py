@@ -261,10 +261,10 @@ HUGE = "99999999999999999999"  # 10**20 - 1: beyond a C long, as a user may type
 @pytest.mark.parametrize(
     ("old", "field"),
     [
-        ("invoice_months = 3", "schedule"),
-        ("verification_lag_days = 60", "schedule"),
-        ("length_months = 24", "outcomes[0].window"),
-        ("horizon_weeks = 26", "outcomes[2]"),
+        ("invoice_months = 3", "schedule.invoice_months"),
+        ("verification_lag_days = 60", "schedule.verification_lag_days"),
+        ("length_months = 24", "outcomes[0].window.length_months"),
+        ("horizon_weeks = 26", "outcomes[2].horizon_weeks"),
     ],
 )
 def test_a_huge_count_of_months_weeks_or_days_is_a_typed_error(old: str, field: str) -> None:

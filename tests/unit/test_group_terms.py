@@ -58,9 +58,23 @@ clause = "4"
 """
 
 
+CLAUSES = "".join(
+    f'\n[[clauses]]\nid = "{n}"\ntitle = "{title}"\ntext = "{title}."\n'
+    for n, title in [
+        ("1", "Participants"),
+        ("2", "Reconvictions"),
+        ("3", "Housing"),
+        ("4", "Training"),
+        ("5", "Bonus"),
+        ("6", "Effect payment"),
+        ("7", "Payment by achievement"),
+    ]
+)
+
+
 def contract(rules: str, cohorts: str | None = None) -> ib.Contract:
     cohorts = cohorts or '[[cohorts]]\nlabel = "a"\n\n[[cohorts]]\nlabel = "b"\n'
-    c = loads_contract(HEAD + "\n" + cohorts + "\n" + rules, source="test.toml")
+    c = loads_contract(HEAD + "\n" + cohorts + "\n" + rules + CLAUSES, source="test.toml")
     assert loads_contract(dumps_contract(c)) == c  # the contract-file form round-trips
     return c
 
