@@ -302,3 +302,20 @@ def test_counts_at_their_bounds_load_and_settle() -> None:
     s = ib.settle(contract, people, trajectories, as_of=date(2025, 1, 1))
     # One invoice period of 100 years, due 36,600 days after it: nothing is due yet.
     assert s.total == Money(0, "DKK")
+
+
+def test_a_cpr_number_anywhere_in_a_contract_file_is_refused_and_never_echoed() -> None:
+    # A party name and a clause text each carry a CPR-shaped number (in two spellings).
+    text = _edit('provider = "Carelink Gruppen"', 'provider = "Carelink Gruppen 010190-1234"')
+    text = _edit(
+        'text = "The programme serves two target groups',
+        'text = "Contact 0101901234. The programme serves two target groups',
+        text,
+    )
+    err = _bad(text)
+    assert _fields(err) == {"parties.provider", "clauses[1].text"}
+    assert {e.clause for e in err.errors} == {None, "2"}
+    everything = str(err) + "".join(str(e) for e in err.errors)
+    assert "1234" not in everything and "withheld" in everything
+    # The same contract without the numbers loads.
+    assert loads_contract(TEXT, source="nyborg.toml").parties.provider == "Carelink Gruppen"

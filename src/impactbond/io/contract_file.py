@@ -86,6 +86,7 @@ from cattrs.errors import (
 
 from impactbond.domain.contract import Contract
 from impactbond.domain.outcome import OUTCOME_KINDS, Outcome
+from impactbond.domain.participant import looks_like_cpr
 from impactbond.domain.payment import PAYMENT_RULE_KINDS, PaymentRule
 from impactbond.domain.terms import RefusionBand, Tier
 from impactbond.errors import ContractFileError, ImpactBondError, InvalidFile
@@ -737,7 +738,39 @@ def loads_contract(text: str, *, source: str = "<string>") -> Contract:
             row=int(m.group(1)) if m else None,
             rule="TOML syntax",
         ) from None
+    _refuse_cpr_numbers(data, source)
     return contract_from_dict(data, source=source)
+
+
+def _cpr_paths(node: Any, path: list[str | int]) -> list[list[str | int]]:
+    """The paths of every key and text value in ``node`` that looks like a CPR number."""
+    found: list[list[str | int]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if looks_like_cpr(str(key)):
+                found.append([*path, "<key>"])
+            found += _cpr_paths(value, [*path, str(key)])
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _cpr_paths(value, [*path, i])
+    elif isinstance(node, str) and looks_like_cpr(node):
+        found.append(path)
+    return found
+
+
+def _refuse_cpr_numbers(data: dict[str, Any], source: str) -> None:
+    """A contract file holds no CPR number, in any text (named by its path, never echoed)."""
+    problems: list[ImpactBondError] = [
+        ContractFileError(
+            f"{_path_text(path)} holds text shaped like a Danish CPR number (withheld)",
+            field=_path_text(path),
+            clause=_clause_at(data, path),
+            rule="a contract file holds no CPR number: people are named by pseudonyms only",
+        )
+        for path in _cpr_paths(data, [])
+    ]
+    if problems:
+        raise _summary(source, problems)
 
 
 def load_contract(path: PathLike) -> Contract:
