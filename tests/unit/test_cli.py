@@ -63,7 +63,7 @@ def test_settle_csv_has_one_row_per_line(
 ) -> None:
     assert main(["settle", *_inputs(tmp_path), "--format", "csv"]) == 0
     rows = capsys.readouterr().out.strip().splitlines()
-    assert rows[0].startswith("participant_id,")
+    assert rows[0].startswith("line,participant_id,")
     assert len(rows) == 1 + len(nyborg_settlement.lines)
 
 

@@ -91,6 +91,19 @@ def _csv(s: ib.Settlement, **kwargs: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text), delimiter=kwargs.get("separator", ",")))
 
 
+def test_csv_rows_carry_the_line_number_that_cuts_and_explanations_use(
+    settlement: ib.Settlement,
+) -> None:
+    rows = _csv(settlement)
+    assert [r["line"] for r in rows] == [str(i) for i in range(len(settlement.lines))]
+    # The rows whose line the cuts table names are exactly the rows with a cap in cut_by.
+    cut = {str(i) for i in settlement.cuts.line.tolist()}
+    assert {r["line"] for r in rows if r["cut_by"]} == cut
+    # Each row's amount is that line's amount (minor units / 100 in DKK).
+    for r in rows:
+        assert Decimal(r["amount"]) * 100 == int(settlement.lines.amount[int(r["line"])])
+
+
 def test_csv_lines_by_hand(settlement: ib.Settlement) -> None:
     rows = _csv(settlement)
     assert list(rows[0]) == list(CSV_COLUMNS)

@@ -3,6 +3,7 @@
 CSV: one row per payment line.
 
 =============================  ====================================================
+``line``                       the line's number in the settlement (as in its cuts and explanations)
 ``participant_id``             the pseudonym (empty for a cohort-level line)
 ``cohort``, ``outcome``        labels (``outcome`` empty for a fee or savings line)
 ``rule``, ``clause``           the payment rule and the clause it implements
@@ -67,6 +68,7 @@ __all__ = [
 SETTLEMENT_FORMAT = ("impactbond-settlement", 1)
 
 CSV_COLUMNS: tuple[str, ...] = (
+    "line",
     "participant_id",
     "cohort",
     "outcome",
@@ -133,14 +135,19 @@ def _last_day(first: date, end: date) -> date:
     return end - _ONE_DAY if end > first else first
 
 
-def _line(settlement: Any, record: Mapping[str, Any]) -> dict[str, Any]:
-    """One line with the columns of :data:`CSV_COLUMNS`, as Python values."""
+def _line(settlement: Any, index: int, record: Mapping[str, Any]) -> dict[str, Any]:
+    """Line ``index`` with the columns of :data:`CSV_COLUMNS`, as Python values.
+
+    ``line`` is the line's number in the settlement (``Settlement.lines``, ``Settlement.cuts``):
+    two lines alike in every other column (two progression steps in one week) stay apart.
+    """
     contract = settlement.contract
     quantity: Fraction = record["quantity"]
     exact = exact_decimal(quantity)
     start, end = record["period_start"], record["period_end"]
     invoice_first, invoice_end = contract.invoice_period_bounds(record["invoice_period"])
     return {
+        "line": index,
         "participant_id": record["participant_id"],
         "cohort": record["cohort"],
         "outcome": record["outcome"],
@@ -165,7 +172,7 @@ def _line(settlement: Any, record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _lines(settlement: Any) -> list[dict[str, Any]]:
-    return [_line(settlement, r) for r in settlement.to_records()]
+    return [_line(settlement, i, r) for i, r in enumerate(settlement.to_records())]
 
 
 def _cell(name: str, value: Any, decimal: str) -> str:
