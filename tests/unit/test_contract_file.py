@@ -319,3 +319,20 @@ def test_a_cpr_number_anywhere_in_a_contract_file_is_refused_and_never_echoed() 
     assert "1234" not in everything and "withheld" in everything
     # The same contract without the numbers loads.
     assert loads_contract(TEXT, source="nyborg.toml").parties.provider == "Carelink Gruppen"
+
+
+def test_financing_terms_cite_clauses_the_contract_has() -> None:
+    # hybrid.toml's guarantee cites clause 6, which the file has; clause 66 it does not.
+    hybrid = (NYBORG.parent / "hybrid.toml").read_text(encoding="utf-8")
+    assert loads_contract(hybrid, source="hybrid.toml").financing is not None
+    bad = hybrid.replace(
+        'called = "final_determination"\nclause = "6"',
+        'called = "final_determination"\nclause = "66"',
+        1,
+    )
+    assert bad != hybrid
+    with pytest.raises(ContractFileError) as info:
+        loads_contract(bad, source="hybrid.toml")
+    err = info.value
+    assert (err.field, err.clause) == ("financing.guarantee.clause", "66"), (err.field, err.clause)
+    assert "financing.guarantee cites clause '66'" in err.message

@@ -6,6 +6,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
+import impactbond as ib
 from impactbond.calendar import MonthlyGrid, WeeklyGrid
 from impactbond.domain.participant import Participant, looks_like_cpr
 from impactbond.domain.trajectory import Panel, Spell, Trajectory, spell_columns
@@ -187,3 +188,17 @@ def test_panel_refuses_spells_outside_its_grid_unless_told_to_clip() -> None:
     with pytest.raises(DateOutsideGrid, match="clip=True") as err:
         Panel.from_trajectories([late], grid)
     assert err.value.field == "end"
+
+
+def test_a_contract_built_in_python_refuses_a_cpr_number_in_any_text() -> None:
+    import attrs
+
+    contract, _, _ = ib.examples.nyborg()
+    with pytest.raises(ib.errors.InvalidContract) as info:
+        attrs.evolve(contract, parties=attrs.evolve(contract.parties, provider="C 010190-1234"))
+    assert info.value.field == "parties.provider"
+    assert "1234" not in str(info.value) and "withheld" in str(info.value)
+    clause = attrs.evolve(contract.clauses[0], text="Kontakt 0101901234.")
+    with pytest.raises(ib.errors.InvalidContract) as info:
+        attrs.evolve(contract, clauses=(clause, *contract.clauses[1:]))
+    assert info.value.field == "clauses[0].text"

@@ -19,6 +19,7 @@ import attrs
 from impactbond.calendar import MonthRounding, add_months
 from impactbond.domain import _validators as v
 from impactbond.domain.outcome import OUTCOME_KINDS, Outcome, StatusAtFollowUp
+from impactbond.domain.participant import looks_like_cpr
 from impactbond.domain.payment import (
     PAYMENT_RULE_KINDS,
     Cap,
@@ -267,19 +268,33 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
             )
     errors += _change_log_errors(contract, clause_ids)
     # A citation names a clause the contract has, also when it has no clause texts at all.
-    parts: list[tuple[str, str]] = [(o.id, o.clause) for o in contract.outcomes]
-    parts += [(r.id, r.clause) for r in contract.payment_rules]
-    parts += [(c.id, c.clause) for c in contract.caps]
-    parts += [(c.label, c.clause) for c in contract.cohorts]
-    for item_id, clause in parts:
+    parts: list[tuple[str, str, str]] = [(o.id, o.clause, "clause") for o in contract.outcomes]
+    parts += [(r.id, r.clause, "clause") for r in contract.payment_rules]
+    parts += [(c.id, c.clause, "clause") for c in contract.caps]
+    parts += [(c.label, c.clause, "clause") for c in contract.cohorts]
+    if contract.financing is not None:
+        parts += [
+            (path, clause, f"{path}.clause")
+            for path, name, clause in _texts(contract.financing, "financing")
+            if name == "clause"
+        ]
+    for item_id, clause, field in parts:
         if clause and clause not in clause_ids:
             bad(
                 f"{item_id} cites clause {clause!r}, which the contract does not have",
-                field="clause",
+                field=field,
                 clause=clause,
                 rule="a cited clause is one of the contract's clauses",
             )
     errors += _price_precision_errors(contract)
+    for path, name, text in _texts(contract, ""):
+        if looks_like_cpr(text):
+            bad(
+                f"{path + '.' if path else ''}{name} holds text shaped like a Danish CPR number "
+                "(withheld)",
+                field=f"{path}.{name}" if path else name,
+                rule="a contract holds no CPR number: people are named by pseudonyms only",
+            )
     guarantee = contract.financing.guarantee if contract.financing is not None else None
     if (
         guarantee is not None
@@ -328,6 +343,22 @@ def _price_precision_errors(contract: Contract) -> list[ImpactBondError]:
                     )
                 )
     return errors
+
+
+def _texts(node: Any, path: str) -> list[tuple[str, str, str]]:
+    """``(path of the term, field, text)`` of every text field in a tree of attrs terms."""
+    out: list[tuple[str, str, str]] = []
+    if isinstance(node, tuple | list):
+        for i, item in enumerate(node):
+            out += _texts(item, f"{path}[{i}]")
+    elif attrs.has(type(node)):
+        for field in attrs.fields(type(node)):
+            value = getattr(node, field.name)
+            if isinstance(value, str):
+                out.append((path, field.name, value))
+            elif attrs.has(type(value)) or isinstance(value, tuple | list):
+                out += _texts(value, f"{path}.{field.name}" if path else field.name)
+    return out
 
 
 def _follow_up_price_errors(rule: PricePerUnit, contract: Contract) -> list[ImpactBondError]:

@@ -641,8 +641,8 @@ def _locate(raw: Any, error: ImpactBondError) -> str | None:
     The domain validator names the item (``rule pay_x prices unknown outcome``)
     and its clause; the one table with that id (or label) and clause is the place.
     """
-    if not isinstance(raw, Mapping) or error.field is None:
-        return error.field
+    if not isinstance(raw, Mapping) or error.field is None or "." in error.field:
+        return error.field  # no field, or already a path
     candidates: list[str] = []
     for section in _SECTIONS:
         tables = raw.get(section)
