@@ -346,3 +346,18 @@ def test_tables_reach_the_register_with_their_row_numbers(tmp_path: Path) -> Non
     spells.write_text("participant_id;status;start\nP-1;employed;2024-01-01\n", encoding="utf-8")
     register = read_register(spells, people).to_register()
     assert register.to_tables()["participants"].column("participant_id").to_pylist() == ["P-1"]
+
+
+def test_a_day_first_date_read_as_iso_names_the_date_format_option() -> None:
+    text = "participant_id,cohort,enrolled\nP-1,unemployed,15-01-2024\nP-2,unemployed,2024-13-01\n"
+    with pytest.raises(ImpactBondError) as info:
+        read_table(io.BytesIO(text.encode("utf-8")), "participants")
+    messages = [e.message for e in info.value.errors] or [info.value.message]
+    (day_first,) = [m for m in messages if "15-01-2024" in m]
+    assert "--date-format dd-mm-yyyy" in day_first
+    # Not every bad date is day-first: an impossible month gets no such hint.
+    assert all("--date-format" not in m for m in messages if "2024-13-01" in m)
+    rules = {e.rule for e in info.value.errors} or {info.value.rule}
+    assert "dates are written yyyy-mm-dd" in rules and not any(
+        "(or yyyy-mm-dd)" in r for r in rules if r
+    )

@@ -873,6 +873,15 @@ def _parse_dates(
     present = _to_numpy_bool(pc.is_valid(value))
     bad_shape = present & ~matched
     serial = bad_shape & _to_numpy_bool(pc.match_substring_regex(value, _SERIAL))
+    rule = (
+        "dates are written yyyy-mm-dd"
+        if fmt == "yyyy-mm-dd"
+        else f"dates are written {fmt} (or yyyy-mm-dd)"
+    )
+    danish = bad_shape & _to_numpy_bool(
+        pc.match_substring_regex(value, r"^\s*\d{1,2}[-./]\d{1,2}[-./]\d{4}\s*$")
+    )
+    hint = {True: "; a day-first date: give --date-format dd-mm-yyyy (Danish Excel)", False: ""}
     problems.rows(
         serial,
         t.row_numbers,
@@ -881,15 +890,18 @@ def _parse_dates(
             "format the column as dates before exporting"
         ),
         field=column,
-        rule=f"dates are written {fmt} (or yyyy-mm-dd)",
+        rule=rule,
         participants=ids,
     )
     problems.rows(
         bad_shape & ~serial,
         t.row_numbers,
-        lambda i: f"{column} {shown(value[i].as_py())} is not a date in the format {fmt}",
+        lambda i: (
+            f"{column} {shown(value[i].as_py())} is not a date in the format {fmt}"
+            + hint[bool(danish[i]) and fmt == "yyyy-mm-dd"]
+        ),
         field=column,
-        rule=f"dates are written {fmt} (or yyyy-mm-dd)",
+        rule=rule,
         participants=ids,
     )
     impossible = matched & ((m < 1) | (m > 12) | (d < 1) | (d > _month_days(y, m)))
