@@ -753,9 +753,14 @@ def _cpr_paths(node: Any, path: list[str | int]) -> list[list[str | int]]:
     elif isinstance(node, list):
         for i, value in enumerate(node):
             found += _cpr_paths(value, [*path, i])
-    elif isinstance(node, str) and looks_like_cpr(node):
+    elif isinstance(node, str) and looks_like_cpr(node) and not _NUMBER.match(node):
         found.append(path)
     return found
+
+
+#: A number as a contract file writes it in text: an amount ("1012101234.00 DKK"), a decimal
+#: or a fraction. Its digits are a quantity, not an identifier.
+_NUMBER = re.compile(r"\s*[-+]?\d+(\.\d+)?(/\d+)?(\s+[A-Z]{3})?\s*\Z")
 
 
 def _refuse_cpr_numbers(data: dict[str, Any], source: str) -> None:

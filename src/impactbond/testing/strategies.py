@@ -486,7 +486,7 @@ def _financing(draw: st.DrawFn, currency: str, latest_investment: date | None) -
         month_rounding=st.sampled_from(rounding),
     )
     called = draw(st.sampled_from(list(GuaranteeCall)))
-    on = draw(_dates(last, _LATEST)) if called is GuaranteeCall.ON_DATE else None
+    on = draw(_dates(last, max(last, _LATEST))) if called is GuaranteeCall.ON_DATE else None
     guarantee = st.builds(
         Guarantee,
         ids(),
