@@ -40,7 +40,16 @@ from impactbond.errors import AmbiguousDate, ImpactBondError, InvalidContract
 from impactbond.money import MINOR_UNITS, Money, Rounding, RoundingStage, minor_unit_digits
 from impactbond.status import Status
 
-__all__ = ["Amendment", "Clause", "CohortTerms", "Contract", "OnExit", "Parties"]
+__all__ = [
+    "Amendment",
+    "Clause",
+    "CohortTerms",
+    "Contract",
+    "OnExit",
+    "PartialContract",
+    "Parties",
+    "contract_problems",
+]
 
 
 class OnExit(enum.Enum):
@@ -146,26 +155,41 @@ class CohortTerms:
     clause: str = attrs.field(default="", validator=v.instance_of(str))
 
 
-def _collect(contract: Contract) -> list[ImpactBondError]:
+def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[ImpactBondError]:
+    """Every contract-wide problem of ``contract``: the checks of :class:`Contract` as a list.
+
+    ``contract`` is a :class:`Contract` or any object with its fields (a contract file
+    being read).  ``unsettled`` names the fields whose values are not (all) known, because
+    they have problems of their own: a missing or bad field is ``None``, a list of terms
+    holds only its good items.  A check that needs a field complete is left out while the
+    field is unsettled, so that a file's field problems and its contract-wide problems are
+    reported together, without a problem that is only the echo of another.
+    """
     errors: list[ImpactBondError] = []
+    pending = frozenset(unsettled)
+
+    def known(*names: str) -> bool:
+        return pending.isdisjoint(names)
 
     def bad(message: str, **where: Any) -> None:
         errors.append(InvalidContract(message, **where))
 
-    if contract.term_end <= contract.term_start:
+    if known("term_start", "term_end") and contract.term_end <= contract.term_start:
         bad("the term ends before it starts", field="term_end")
-    if contract.referral_end < contract.referral_start:
+    if known("referral_start", "referral_end") and contract.referral_end < contract.referral_start:
         bad("the referral window ends before it starts", field="referral_end")
-    if contract.referral_start < contract.term_start or contract.referral_end > contract.term_end:
+    if known("term_start", "term_end", "referral_start", "referral_end") and (
+        contract.referral_start < contract.term_start or contract.referral_end > contract.term_end
+    ):
         bad(
             f"the referral window {contract.referral_start}..{contract.referral_end} lies outside "
             f"the term {contract.term_start}..{contract.term_end}",
             field="referral_end" if contract.referral_end > contract.term_end else "referral_start",
             rule="people are referred during the term",
         )
-    if not contract.outcomes:
+    if known("outcomes") and not contract.outcomes:
         bad("a contract has at least one outcome", field="outcomes")
-    if not contract.payment_rules:
+    if known("payment_rules") and not contract.payment_rules:
         bad("a contract has at least one payment rule", field="payment_rules")
     clause_list = [c.id for c in contract.clauses]
     twice = sorted({i for i in clause_list if clause_list.count(i) > 1})
@@ -189,10 +213,14 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
             bad(f"{name} ids are not unique: {', '.join(dupes)}", field=name)
-    if not contract.cohorts:
+    if known("cohorts") and not contract.cohorts:
         bad("a contract has at least one cohort", field="cohorts")
     for cohort in contract.cohorts:
-        if cohort.target_outcome is not None and cohort.target_outcome not in outcome_ids:
+        if (
+            known("outcomes")
+            and cohort.target_outcome is not None
+            and cohort.target_outcome not in outcome_ids
+        ):
             bad(
                 f"cohort {cohort.label} targets unknown outcome {cohort.target_outcome!r}",
                 field="target_outcome",
@@ -223,7 +251,7 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
     for rule in contract.payment_rules:
         refs = references(rule)
         for outcome in refs.outcomes:
-            if outcome not in outcome_ids:
+            if known("outcomes") and outcome not in outcome_ids:
                 bad(
                     f"rule {rule.id} prices unknown outcome {outcome!r}",
                     field="outcome",
@@ -232,7 +260,7 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
         if isinstance(rule, PricePerUnit) and rule.price_by_follow_up:
             errors += _follow_up_price_errors(rule, contract)
         unknown = [c for c in refs.cohorts if c not in cohort_labels]
-        if unknown:
+        if known("cohorts") and unknown:
             field = "cohort" if isinstance(rule, TargetBonus | FixedFee) else "cohorts"
             named = repr(unknown[0]) if field == "cohort" else str(unknown)
             bad(
@@ -244,13 +272,13 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
     for cap in contract.caps:
         money.append((cap.id, cap.clause, cap.amount))
         unknown = [r for r in cap.rules if r not in rule_ids]
-        if unknown:
+        if known("payment_rules") and unknown:
             bad(
                 f"cap {cap.id} names unknown payment rules {unknown}",
                 field="rules",
                 clause=cap.clause or None,
             )
-        if cap.cohort is not None and cap.cohort not in cohort_labels:
+        if known("cohorts") and cap.cohort is not None and cap.cohort not in cohort_labels:
             bad(
                 f"cap {cap.id} names unknown cohort {cap.cohort!r}",
                 field="cohort",
@@ -259,14 +287,15 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
     if contract.financing is not None:
         money += [(f"financing.{what}", c, m) for what, c, m in contract.financing.amounts()]
     for item_id, clause, amount in money:
-        if amount.currency != contract.currency:
+        if known("currency") and amount.currency != contract.currency:
             bad(
                 f"{item_id} is in {amount.currency}, the contract in {contract.currency}",
                 field="currency",
                 clause=clause or None,
                 rule="one contract, one currency",
             )
-    errors += _change_log_errors(contract, clause_ids)
+    if known("amendments", "clauses", "version", "effective_date"):
+        errors += _change_log_errors(contract, clause_ids)
     # A citation names a clause the contract has, also when it has no clause texts at all.
     parts: list[tuple[str, str, str]] = [(o.id, o.clause, "clause") for o in contract.outcomes]
     parts += [(r.id, r.clause, "clause") for r in contract.payment_rules]
@@ -279,14 +308,15 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
             if name == "clause"
         ]
     for item_id, clause, field in parts:
-        if clause and clause not in clause_ids:
+        if known("clauses") and clause and clause not in clause_ids:
             bad(
                 f"{item_id} cites clause {clause!r}, which the contract does not have",
                 field=field,
                 clause=clause,
                 rule="a cited clause is one of the contract's clauses",
             )
-    errors += _price_precision_errors(contract)
+    if known("currency", "exact_unit_prices"):
+        errors += _price_precision_errors(contract)
     for path, name, text in _texts(contract, ""):
         if looks_like_cpr(text):
             bad(
@@ -298,13 +328,16 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
     guarantee = contract.financing.guarantee if contract.financing is not None else None
     if (
         guarantee is not None
+        and known("term_start", "term_end", "measurement_tail_months", "month_rounding")
+        and known("schedule")
         and guarantee.called is not GuaranteeCall.ON_DATE
         and contract.term_end > contract.term_start
     ):
         assert contract.financing is not None
         try:
             day = guarantee.call_date(
-                maturity=contract.term_end, final_determination=contract.final_determination
+                maturity=contract.term_end,
+                final_determination=_final_determination(contract),
             )
             check_call_date(guarantee, day, contract.financing.investments)
         except (InvalidContract, AmbiguousDate) as error:
@@ -317,6 +350,19 @@ def _collect(contract: Contract) -> list[ImpactBondError]:
                 )
             )
     return errors
+
+
+def _final_determination(contract: Any) -> date:
+    """:attr:`Contract.final_determination` of a contract or of a partial one."""
+    last: date = contract.term_end
+    if contract.measurement_tail_months:
+        after = add_months(
+            contract.term_end + timedelta(days=1),
+            contract.measurement_tail_months,
+            contract.month_rounding,
+        )
+        last = after - timedelta(days=1)
+    return last + timedelta(days=contract.schedule.verification_lag_days)
 
 
 def _price_precision_errors(contract: Contract) -> list[ImpactBondError]:
@@ -351,8 +397,8 @@ def _texts(node: Any, path: str) -> list[tuple[str, str, str]]:
     if isinstance(node, tuple | list):
         for i, item in enumerate(node):
             out += _texts(item, f"{path}[{i}]")
-    elif attrs.has(type(node)):
-        for field in attrs.fields(type(node)):
+    elif attrs.has(type(node)) or isinstance(node, PartialContract):
+        for field in attrs.fields(type(node) if attrs.has(type(node)) else Contract):
             value = getattr(node, field.name)
             if isinstance(value, str):
                 out.append((path, field.name, value))
@@ -522,7 +568,7 @@ class Contract:
     an error."""
 
     def __attrs_post_init__(self) -> None:
-        errors = _collect(self)
+        errors = contract_problems(self)
         if len(errors) == 1:
             raise errors[0]
         if errors:
@@ -573,13 +619,7 @@ class Contract:
         >>> ib.examples.nyborg()[0].final_determination  # 30 June 2027 + 60 days
         datetime.date(2027, 8, 29)
         """
-        last = self.term_end
-        if self.measurement_tail_months:
-            after = add_months(
-                self.term_end + timedelta(days=1), self.measurement_tail_months, self.month_rounding
-            )
-            last = after - timedelta(days=1)
-        return last + timedelta(days=self.schedule.verification_lag_days)
+        return _final_determination(self)
 
     def invoice_period(self, day: date) -> int:
         """Index of the invoice period containing ``day`` (0 = the first).
@@ -604,3 +644,28 @@ class Contract:
             add_months(self.term_start, index * n, self.month_rounding),
             add_months(self.term_start, (index + 1) * n, self.month_rounding),
         )
+
+
+class PartialContract:
+    """The fields of a contract being read, as far as they are good.
+
+    Every field of :class:`Contract` is an attribute: a field left out has its default, a
+    field with a problem of its own (or a required field left out) is ``None``, and a list
+    of terms with bad items holds its good ones.  :func:`contract_problems` reads it, told
+    which fields are unsettled.
+    """
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        for field in attrs.fields(Contract):
+            if field.name in values:
+                value = values[field.name]
+            elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+                value = field.default.factory()  # type: ignore[union-attr]
+            elif field.default is attrs.NOTHING:
+                value = None
+            else:
+                value = field.default
+            setattr(self, field.name, value)
+
+    def __repr__(self) -> str:
+        return f"PartialContract(id={getattr(self, 'id', None)!r})"

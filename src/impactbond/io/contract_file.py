@@ -6,7 +6,10 @@ back.  Validation belongs here, at the edge: a syntax error, a field of the
 wrong type, an unknown outcome kind or a negative price becomes one
 :class:`~impactbond.errors.ContractFileError` that names the file and lists
 *every* bad field with its path (``payment_rules[2].price``), the rule it
-breaks and the clause it belongs to.
+breaks and the clause it belongs to.  The top level is read field by field, so
+the contract-wide checks (:func:`~impactbond.domain.contract.contract_problems`)
+run on the fields that are good and their problems come in the same error,
+after the field problems; a check that needs a bad field waits for it.
 
 File format
 -----------
@@ -64,10 +67,12 @@ impactbond.errors.ContractFileError: bad.toml: 10 problems in the contract file
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
 import re
 import tomllib
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -75,16 +80,19 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, TypeAlias
 
+import attrs
 import cattrs
 import tomli_w
+from cattrs.cols import homogenous_tuple_structure_factory
 from cattrs.errors import (
     AttributeValidationNote,
     ClassValidationError,
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
+from cattrs.gen import make_dict_structure_fn
 
-from impactbond.domain.contract import Contract
+from impactbond.domain.contract import Contract, PartialContract, contract_problems
 from impactbond.domain.outcome import OUTCOME_KINDS, Outcome
 from impactbond.domain.participant import looks_like_cpr
 from impactbond.domain.payment import PAYMENT_RULE_KINDS, PaymentRule
@@ -468,6 +476,44 @@ def _is(expected: Any) -> Callable[[Any], bool]:
     return predicate
 
 
+def _is_list_of_terms(cl: Any) -> bool:
+    args = typing.get_args(cl)
+    return typing.get_origin(cl) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _list_hook(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    """``tuple[X, ...]`` is read from a TOML array only (a string is not a list of letters)."""
+
+    def factory(cl: Any) -> Callable[[Any, Any], Any]:
+        items = homogenous_tuple_structure_factory(cl, converter)
+
+        def structure(value: Any, _: Any) -> Any:
+            if not isinstance(value, list | tuple):
+                raise _bad(f"expected an array, got {_type_name(value)}", "a TOML array")
+            return items(value, cl)
+
+        return structure
+
+    return factory
+
+
+def _table_hook(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    """An attrs class of the contract is read from a TOML table only."""
+
+    def factory(cl: Any) -> Callable[[Any, Any], Any]:
+        fields = make_dict_structure_fn(cl, converter)
+        rule = f"a {cl.__name__} is a table of its fields"
+
+        def structure(value: Any, _: Any) -> Any:
+            if not isinstance(value, Mapping):
+                raise _bad(f"expected a table, got {_type_name(value)}", rule)
+            return fields(value, cl)
+
+        return structure
+
+    return factory
+
+
 def make_converter() -> cattrs.Converter:
     """A new converter configured for contract files (see the module docstring).
 
@@ -476,6 +522,8 @@ def make_converter() -> cattrs.Converter:
     Money('1500.00', 'DKK')
     """
     converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    converter.register_structure_hook_factory(attrs.has, _table_hook(converter))
+    converter.register_structure_hook_factory(_is_list_of_terms, _list_hook(converter))
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(bool, _structure_bool)
@@ -602,9 +650,11 @@ def _describe(error: BaseException) -> tuple[str, str | None]:
     return str(error) or type(error).__name__, None
 
 
-def _file_error(source: str, raw: Any, error: BaseException) -> ContractFileError:
+def _file_error(
+    source: str, raw: Any, leaves: list[tuple[Location, BaseException]]
+) -> ContractFileError:
     problems: list[ImpactBondError] = []
-    for path, leaf in _leaves(error, [], False):
+    for path, leaf in leaves:
         message, rule = _describe(leaf)
         clause = _clause_at(raw, path)
         if isinstance(leaf, ImpactBondError) and leaf.clause:
@@ -670,14 +720,94 @@ def contract_from_dict(data: Mapping[str, Any], *, source: str = "<dict>") -> Co
 
     Raises :class:`~impactbond.errors.ContractFileError` listing every bad field.
     """
-    try:
-        result = contract_converter.structure(dict(data), Contract)
-    except ClassValidationError as error:
-        raise _file_error(source, data, error) from None
-    except ImpactBondError as error:  # raised outside cattrs' detailed validation
-        raise _file_error(source, data, error) from None
-    assert isinstance(result, Contract)
-    return result
+    if not isinstance(data, Mapping):
+        raise ContractFileError(
+            f"{source}: expected a table of contract fields, got {_type_name(data)}",
+            rule="a contract is a table",
+        )
+    values, unsettled, leaves = _structure_fields(data)
+    if not leaves:
+        try:
+            return Contract(**values)
+        except ImpactBondError as error:  # the contract-wide checks
+            found: list[tuple[Location, BaseException]] = [
+                ([], sub) for sub in (error.errors or [error])
+            ]
+            raise _file_error(source, data, found) from None
+    # Field problems, and the contract-wide problems of the good fields, reported together.
+    partial = PartialContract(values)
+    leaves += [([], problem) for problem in contract_problems(partial, unsettled)]
+    raise _file_error(source, data, leaves)
+
+
+#: The fields of a contract, with their types resolved.
+_CONTRACT_FIELDS = attrs.fields(attrs.resolve_types(Contract))
+
+
+def _structure_fields(
+    data: Mapping[str, Any],
+) -> tuple[dict[str, Any], set[str], list[tuple[Location, BaseException]]]:
+    """Structure the top level of a contract file field by field.
+
+    Returns the good values, the fields that are unsettled (missing, bad, or a list
+    with bad items, which keeps its good ones) and the problems found, located.
+    """
+    values: dict[str, Any] = {}
+    unsettled: set[str] = set()
+    leaves: list[tuple[Location, BaseException]] = []
+    for field in _CONTRACT_FIELDS:
+        if field.name not in data:
+            if field.default is attrs.NOTHING:
+                leaves.append(([field.name], KeyError(field.name)))
+                unsettled.add(field.name)
+                values[field.name] = _empty(field)
+            continue
+        raw = data[field.name]
+        try:
+            value = contract_converter.structure(raw, typing.cast(Any, field.type))
+            if field.converter is not None:  # the domain's converters are plain functions
+                value = typing.cast(Callable[[Any], Any], field.converter)(value)
+            if field.validator is not None:
+                field.validator(None, field, value)
+        except (ImpactBondError, cattrs.BaseValidationError) as error:  # collected, located
+            leaves += _leaves(error, [field.name], True)
+            unsettled.add(field.name)
+            values[field.name] = _good_items(raw, field)
+        else:
+            values[field.name] = value
+    known = {field.name for field in _CONTRACT_FIELDS}
+    leaves += [([key], _UNKNOWN_FIELD) for key in data if key not in known]
+    return values, unsettled, leaves
+
+
+_UNKNOWN_FIELD = ForbiddenExtraKeysError("", Contract, set())
+
+
+def _empty(field: attrs.Attribute[Any]) -> Any:
+    """What an unsettled field holds: no items for a list of terms, else ``None``."""
+    return () if _item_type(field) is not None else None
+
+
+def _item_type(field: attrs.Attribute[Any]) -> Any:
+    """The item type of a field that is a list of terms (``tuple[Cap, ...]``), else ``None``."""
+    if typing.get_origin(field.type) is tuple:
+        args = typing.get_args(field.type)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return args[0]
+    return None
+
+
+def _good_items(raw: Any, field: attrs.Attribute[Any]) -> Any:
+    """The items of a list of terms that structure on their own (their problems are known)."""
+    item = _item_type(field)
+    if item is None or not isinstance(raw, list):
+        return _empty(field)
+    good = []
+    for value in raw:
+        # A bad item's problems are among the field's: here it is only left out.
+        with contextlib.suppress(ImpactBondError, cattrs.BaseValidationError):
+            good.append(contract_converter.structure(value, item))
+    return tuple(good)
 
 
 def contract_to_dict(contract: Contract) -> dict[str, Any]:
