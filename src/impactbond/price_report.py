@@ -1,8 +1,14 @@
 """The Monte Carlo's report: text for the terminal, JSON for machines, HTML with figures.
 
+The text and the page are in English or in Danish (``language="da"``, the words a
+Danish municipality's council reads, with Danish number formats); the JSON keys are
+the same in both.
+
 >>> from impactbond.price_report import format_number
 >>> format_number(1234567.891), format_number(0.0512, percent=True)
 ('1,234,568', '5.1 %')
+>>> format_number(1234567.891, language="da"), format_number(0.0512, percent=True, language="da")
+('1.234.568', '5,1 %')
 """
 
 from __future__ import annotations
@@ -13,71 +19,188 @@ import json
 import math
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
+from impactbond.errors import InvalidInput
 from impactbond.simulate.calibrate import Fit
 from impactbond.simulate.montecarlo import BreakEven
 from impactbond.simulate.summaries import QUANTILES, PriceResult
 
-__all__ = ["format_number", "price_html", "price_json", "price_text"]
+__all__ = ["LANGUAGES", "format_number", "price_html", "price_json", "price_text"]
 
 _ONE_DAY = timedelta(days=1)
 
-_LABELS = {
-    "payments": "outcome payments",
-    "counterfactual_payments": "payments with no effect",
-    "months": "employment months",
-    "additional_months": "additional employment months",
-    "savings": "benefit savings (net of refusion)",
-    "net_cost": "payer's net cost",
-    "investor_net": "investor's net cash flow",
-    "investor_irr": "investor's IRR (XIRR)",
-    "investor_multiple": "investor's money multiple",
-    "provider_income": "provider's income",
+Language = Literal["da", "en"]
+#: The languages of the report.
+LANGUAGES: tuple[Language, ...] = ("en", "da")
+
+#: Every word of the report, in English and in Danish.
+_WORDS: dict[str, tuple[str, str]] = {
+    "payments": ("outcome payments", "resultatbetalinger"),
+    "counterfactual_payments": ("payments with no effect", "betalinger uden effekt"),
+    "months": ("employment months", "beskæftigelsesmåneder"),
+    "additional_months": ("additional employment months", "ekstra beskæftigelsesmåneder"),
+    "savings": ("benefit savings (net of refusion)", "besparelser på ydelser (efter refusion)"),
+    "net_cost": ("payer's net cost", "betalerens nettoudgift"),
+    "investor_net": ("investor's net cash flow", "investorens nettopengestrøm"),
+    "investor_irr": ("investor's IRR (XIRR)", "investorens interne rente (XIRR)"),
+    "investor_multiple": ("investor's money multiple", "investorens pengemultiplum"),
+    "provider_income": ("provider's income", "leverandørens indtægt"),
+    "achieved": ("achieved, {0}", "opnået, {0}"),
+    "contract": ("contract", "kontrakt"),
+    "as of": ("as of", "opgjort pr."),
+    "scenarios": ("scenarios", "scenarier"),
+    "scenario text": ("{0} (seed {1}, blocks of {2})", "{0} (frø {1}, i blokke på {2})"),
+    "effect": ("effect", "effekt"),
+    "effect text": (
+        "job entry {0}, job duration {1} (relative to the counterfactual)",
+        "jobstart {0}, jobvarighed {1} (i forhold til forløbet uden indsats)",
+    ),
+    "referrals": ("referrals", "henvisninger"),
+    "referral text": ("{0} over {1} weeks from {2}", "{0} over {1} uger fra {2}"),
+    "weeks": ("weeks simulated per citizen", "simulerede uger pr. borger"),
+    "uncertainty": ("parameter uncertainty", "parameterusikkerhed"),
+    "drawn": ("drawn from the fit", "trukket fra kalibreringen"),
+    "off": ("off", "slået fra"),
+    "excluded": ("excluded by the settlement", "udelukket af afregningen"),
+    "mean": ("mean", "middel"),
+    "se": ("± se", "± sf"),
+    "investor_loss": ("investor loses money", "investoren taber penge"),
+    "payer_saves": ("payer saves money", "betaleren sparer penge"),
+    "reach_target": ("target reached, {0}", "mål nået, {0}"),
+    "price per month": (
+        "price per additional employment month ({0})",
+        "pris pr. ekstra beskæftigelsesmåned ({0})",
+    ),
+    "not reached": (
+        "not reached up to {0} x the planned effect",
+        "ikke nået op til {0} x den planlagte effekt",
+    ),
+    "break-even text": (
+        "{0} x the planned effect (job entry {1}, job duration {2})",
+        "{0} x den planlagte effekt (jobstart {1}, jobvarighed {2})",
+    ),
+    "break-even": ("break-even effect of the {0}", "nulpunktseffekt for {0}"),
+    "payer": ("payer", "betaleren"),
+    "investor": ("investor", "investoren"),
+    "provider": ("provider", "leverandøren"),
+    "by period text": (
+        "mean payments by invoice period ({0}; with no effect):",
+        "gennemsnitlige betalinger pr. faktureringsperiode ({0}; uden effekt):",
+    ),
+    "flows text": (
+        "investor's mean cash flow by date ({0}; share of scenarios with one):",
+        "investorens gennemsnitlige pengestrøm pr. dato ({0}; andel af scenarier med en):",
+    ),
+    "title": ("Pricing {0}", "Prisfastsættelse af {0}"),
+    "heading": (
+        "Is a social impact bond sensible? {0}",
+        "Giver en social effektinvestering mening? {0}",
+    ),
+    "assumptions": ("Assumptions", "Antagelser"),
+    "over scenarios": ("Over the scenarios", "På tværs af scenarierne"),
+    "probabilities": (
+        "Probabilities and the price of an additional month",
+        "Sandsynligheder og prisen på en ekstra måned",
+    ),
+    "by period": (
+        "Mean payments by invoice period ({0})",
+        "Gennemsnitlige betalinger pr. faktureringsperiode ({0})",
+    ),
+    "invoice period": ("invoice period", "faktureringsperiode"),
+    "with effect": ("with the effect", "med effekt"),
+    "without effect": ("with no effect", "uden effekt"),
+    "flows": (
+        "The investor's mean cash flow by date ({0})",
+        "Investorens gennemsnitlige pengestrøm pr. dato ({0})",
+    ),
+    "date": ("date", "dato"),
+    "with a flow": ("scenarios with a flow", "scenarier med en betaling"),
+    "calibration": ("Calibration", "Kalibrering"),
+    "cohort": ("cohort", "kohorte"),
+    "citizens": ("citizens", "borgere"),
+    "band": ("weeks {0}", "uger {0}"),
+    "over time": ("Payments over time", "Betalinger over tid"),
+    "distributions": ("Distributions", "Fordelinger"),
 }
 
 
-def format_number(value: float, *, percent: bool = False) -> str:
-    """A number for people: thousands separated, percentages with one decimal."""
+def _w(key: str, language: Language, *args: object) -> str:
+    """The words of ``key`` in ``language``, with ``args`` put in."""
+    en, da = _WORDS[key]
+    return (da if language == "da" else en).format(*args)
+
+
+def _language(language: object) -> Language:
+    for known in LANGUAGES:
+        if language == known:
+            return known
+    raise InvalidInput(
+        f"the report is in en or da, not {language!r}", field="language", rule="en or da"
+    )
+
+
+def format_number(value: float, *, percent: bool = False, language: Language = "en") -> str:
+    """A number for people: thousands separated, percentages with one decimal.
+
+    In Danish the thousands are separated by points and the decimals by a comma.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if percent:
-        return f"{value * 100:.1f} %"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}"
+        text = f"{value * 100:,.1f} %"
+    elif abs(value) >= 100:
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:,.2f}"
+    if language == "da":
+        text = text.translate(str.maketrans(",.", ".,"))
+    return text
 
 
-def _label(name: str) -> str:
+def _share(value: float, language: Language) -> str:
+    """A signed relative change, ``+30%`` (Danish ``+30 %``)."""
+    return f"{value:+.0%}" if language == "en" else f"{value:+.0%}".replace("%", " %")
+
+
+def _label(name: str, language: Language = "en") -> str:
     if name.startswith("achieved_"):
-        return f"achieved, {name.removeprefix('achieved_')}"
-    return _LABELS.get(name, name)
+        return _w("achieved", language, name.removeprefix("achieved_"))
+    return _w(name, language) if name in _WORDS else name
 
 
-def _assumptions(result: PriceResult) -> list[tuple[str, str]]:
+def _assumptions(result: PriceResult, language: Language = "en") -> list[tuple[str, str]]:
     e = result.effect
     r = result.referrals
+    lang = language
     return [
-        ("contract", result.contract_id),
-        ("as of", result.as_of.isoformat()),
-        ("scenarios", f"{result.scenarios} (seed {result.seed}, blocks of {result.block_size})"),
+        (_w("contract", lang), result.contract_id),
+        (_w("as of", lang), result.as_of.isoformat()),
         (
-            "effect",
-            f"job entry {e.job_entry:+.0%}, job duration {e.job_stay:+.0%} "
-            "(relative to the counterfactual)",
+            _w("scenarios", lang),
+            _w("scenario text", lang, result.scenarios, result.seed, result.block_size),
         ),
         (
-            "referrals",
-            ", ".join(f"{c} {n}" for c, n in r.counts)
-            + f" over {r.weeks} weeks from {r.start.isoformat()}",
+            _w("effect", lang),
+            _w("effect text", lang, _share(e.job_entry, lang), _share(e.job_stay, lang)),
         ),
-        ("weeks simulated per citizen", str(result.weeks)),
-        ("parameter uncertainty", "drawn from the fit" if result.parameter_uncertainty else "off"),
-        ("excluded by the settlement", str(int(result.excluded.sum()))),
+        (
+            _w("referrals", lang),
+            _w(
+                "referral text",
+                lang,
+                ", ".join(f"{c} {n}" for c, n in r.counts),
+                r.weeks,
+                r.start.isoformat(),
+            ),
+        ),
+        (_w("weeks", lang), str(result.weeks)),
+        (_w("uncertainty", lang), _w("drawn" if result.parameter_uncertainty else "off", lang)),
+        (_w("excluded", lang), str(int(result.excluded.sum()))),
     ]
 
 
-def _rows(result: PriceResult) -> list[list[str]]:
+def _rows(result: PriceResult, language: Language = "en") -> list[list[str]]:
     s = result.summary()
     rows = []
     for m in s.measures:
@@ -85,46 +208,60 @@ def _rows(result: PriceResult) -> list[list[str]]:
         unit = "" if m.unit in ("units", "x", "per year", "months") else f" ({m.unit})"
         rows.append(
             [
-                _label(m.name) + unit,
-                format_number(m.mean, percent=pct),
-                format_number(m.se, percent=pct),
-                *(format_number(q, percent=pct) for q in m.quantiles),
+                _label(m.name, language) + unit,
+                format_number(m.mean, percent=pct, language=language),
+                format_number(m.se, percent=pct, language=language),
+                *(format_number(q, percent=pct, language=language) for q in m.quantiles),
             ]
         )
     return rows
 
 
-def _probabilities(result: PriceResult) -> list[tuple[str, str]]:
+def _probabilities(result: PriceResult, language: Language = "en") -> list[tuple[str, str]]:
     s = result.summary()
-    names = {"investor_loss": "investor loses money", "payer_saves": "payer saves money"}
     out = []
     for key, (p, se) in s.probabilities.items():
-        label = names.get(key, key.replace("reach_target_", "target reached, "))
-        out.append((label, f"{format_number(p, percent=True)} ± {format_number(se, percent=True)}"))
+        if key in ("investor_loss", "payer_saves"):
+            label = _w(key, language)
+        elif key.startswith("reach_target_"):
+            label = _w("reach_target", language, key.removeprefix("reach_target_"))
+        else:
+            label = key
+        shown = (
+            f"{format_number(p, percent=True, language=language)} ± "
+            f"{format_number(se, percent=True, language=language)}"
+        )
+        out.append((label, shown))
     out.append(
         (
-            f"price per additional employment month ({result.currency})",
-            f"{format_number(s.price_per_additional_month)} ± "
-            f"{format_number(s.price_per_additional_month_se)}",
+            _w("price per month", language, result.currency),
+            f"{format_number(s.price_per_additional_month, language=language)} ± "
+            f"{format_number(s.price_per_additional_month_se, language=language)}",
         )
     )
     return out
 
 
-def _break_even_rows(result: PriceResult, break_even: Sequence[BreakEven]) -> list[tuple[str, str]]:
+def _break_even_rows(
+    result: PriceResult, break_even: Sequence[BreakEven], language: Language = "en"
+) -> list[tuple[str, str]]:
     """``(party, what breaks them even)`` of each break-even search."""
     rows = []
     for be in break_even:
         if be.factor is None or be.effect is None:
             top = max(f for f, _ in be.evaluations)
-            text = f"not reached up to {format_number(top)} x the planned effect"
+            text = _w("not reached", language, format_number(top, language=language))
         else:
             e = be.effect
-            text = (
-                f"{format_number(be.factor)} x the planned effect (job entry "
-                f"{e.job_entry:+.0%}, job duration {e.job_stay:+.0%})"
+            text = _w(
+                "break-even text",
+                language,
+                format_number(be.factor, language=language),
+                _share(e.job_entry, language),
+                _share(e.job_stay, language),
             )
-        rows.append((f"break-even effect of the {be.party}", text))
+        party = _w(be.party, language) if be.party in _WORDS else be.party
+        rows.append((_w("break-even", language, party), text))
     return rows
 
 
@@ -142,38 +279,57 @@ def _break_even_dict(break_even: Sequence[BreakEven]) -> list[dict[str, Any]]:
     ]
 
 
-def _by_period(result: PriceResult) -> list[tuple[str, str, str]]:
+def _by_period(result: PriceResult, language: Language = "en") -> list[tuple[str, str, str]]:
     """``(invoice period, mean payments, mean with no effect)`` of every period with money."""
     k = result.minor_per_unit
     treated = result.payments_by_period.mean(axis=0) / k
     without = result.counterfactual_by_period.mean(axis=0) / k
     return [
-        (f"{start.isoformat()}..{(end - _ONE_DAY).isoformat()}", format_number(a), format_number(b))
+        (
+            f"{start.isoformat()}..{(end - _ONE_DAY).isoformat()}",
+            format_number(a, language=language),
+            format_number(b, language=language),
+        )
         for (start, end), a, b in zip(result.periods, treated, without, strict=True)
         if a or b
     ]
 
 
-def _investor_flows(result: PriceResult) -> list[tuple[str, str, str]]:
+def _investor_flows(result: PriceResult, language: Language = "en") -> list[tuple[str, str, str]]:
     """``(day, mean flow, share of scenarios with a flow)`` of the investor's dated flows."""
     k = result.minor_per_unit
     flows = result.investor_flows
     return [
         (
             day.isoformat(),
-            format_number(float(flows[:, d].mean()) / k),
-            format_number(float((flows[:, d] != 0).mean()), percent=True),
+            format_number(float(flows[:, d].mean()) / k, language=language),
+            format_number(float((flows[:, d] != 0).mean()), percent=True, language=language),
         )
         for d, day in enumerate(result.investor_flow_days)
     ]
 
 
-def price_text(result: PriceResult, *, break_even: Sequence[BreakEven] = ()) -> str:
-    """The summary as aligned text (means, Monte Carlo standard errors, quantiles)."""
-    header = ["", "mean", "± se", *(f"{round(q * 100)} %" for q in QUANTILES)]
-    rows = [header, *_rows(result)]
+def _header(language: Language) -> list[str]:
+    return [
+        "",
+        _w("mean", language),
+        _w("se", language),
+        *(f"{round(q * 100)} %" for q in QUANTILES),
+    ]
+
+
+def price_text(
+    result: PriceResult, *, break_even: Sequence[BreakEven] = (), language: Language = "en"
+) -> str:
+    """The summary as aligned text (means, Monte Carlo standard errors, quantiles).
+
+    ``language`` is ``"en"`` or ``"da"`` (Danish words and number formats).
+    """
+    language = _language(language)
+    header = _header(language)
+    rows = [header, *_rows(result, language)]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = [f"{k}: {v}" for k, v in _assumptions(result)]
+    lines = [f"{k}: {v}" for k, v in _assumptions(result, language)]
     lines.append("")
     for r in rows:
         lines.append(
@@ -183,20 +339,17 @@ def price_text(result: PriceResult, *, break_even: Sequence[BreakEven] = ()) -> 
             )
         )
     lines.append("")
-    lines += [f"{k}: {v}" for k, v in _probabilities(result)]
-    lines += [f"{k}: {v}" for k, v in _break_even_rows(result, break_even)]
-    periods = _by_period(result)
+    lines += [f"{k}: {v}" for k, v in _probabilities(result, language)]
+    lines += [f"{k}: {v}" for k, v in _break_even_rows(result, break_even, language)]
+    periods = _by_period(result, language)
     if periods:
-        lines += ["", f"mean payments by invoice period ({result.currency}; with no effect):"]
+        lines += ["", _w("by period text", language, result.currency)]
         w = max(len(a) for a, _, _ in periods)
         v = max(len(b) for _, b, _ in periods)
         lines += [f"  {a:<{w}}  {b:>{v}}  ({c})" for a, b, c in periods]
-    flows = _investor_flows(result)
+    flows = _investor_flows(result, language)
     if flows:
-        lines += [
-            "",
-            f"investor's mean cash flow by date ({result.currency}; share of scenarios with one):",
-        ]
+        lines += ["", _w("flows text", language, result.currency)]
         v = max(len(b) for _, b, _ in flows)
         lines += [f"  {a}  {b:>{v}}  ({c})" for a, b, c in flows]
     return "\n".join(lines)
@@ -250,54 +403,60 @@ def price_html(
     *,
     figures: bool = True,
     break_even: Sequence[BreakEven] = (),
+    language: Language = "en",
 ) -> str:
-    """A self-contained HTML page: assumptions, summary table, probabilities and figures."""
+    """A self-contained HTML page: assumptions, summary table, probabilities and figures.
+
+    ``language`` is ``"en"`` or ``"da"``: the page's words and numbers (the figures'
+    axes are in English).
+    """
     esc = html.escape
+    lang = _language(language)
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{lang}"><head><meta charset="utf-8">',
         # Self-contained: the page may load nothing (styles and figures are inline).
         '<meta http-equiv="Content-Security-Policy" '
         "content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">",
-        f"<title>Pricing {esc(result.contract_id)}</title>",
+        f"<title>{esc(_w('title', lang, result.contract_id))}</title>",
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
         "table{border-collapse:collapse}td,th{padding:.2em .6em;border-bottom:1px solid #ddd}"
         "td.n{text-align:right;font-variant-numeric:tabular-nums}</style>",
         "</head><body>",
-        f"<h1>Is a social impact bond sensible? {esc(result.contract_id)}</h1>",
-        "<h2>Assumptions</h2><table>",
+        f"<h1>{esc(_w('heading', lang, result.contract_id))}</h1>",
+        f"<h2>{esc(_w('assumptions', lang))}</h2><table>",
     ]
-    parts += [f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _assumptions(result)]
-    parts.append("</table><h2>Over the scenarios</h2><table><tr><th></th>")
-    parts += [
-        f"<th>{esc(h)}</th>" for h in ["mean", "± se", *(f"{round(q * 100)} %" for q in QUANTILES)]
-    ]
+    parts += [f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in _assumptions(result, lang)]
+    parts.append(f"</table><h2>{esc(_w('over scenarios', lang))}</h2><table><tr><th></th>")
+    parts += [f"<th>{esc(h)}</th>" for h in _header(lang)[1:]]
     parts.append("</tr>")
-    for row in _rows(result):
+    for row in _rows(result, lang):
         cells = "".join(f'<td class="n">{esc(c)}</td>' for c in row[1:])
         parts.append(f"<tr><th>{esc(row[0])}</th>{cells}</tr>")
-    parts.append("</table><h2>Probabilities and the price of an additional month</h2><table>")
+    parts.append(f"</table><h2>{esc(_w('probabilities', lang))}</h2><table>")
     parts += [
         f'<tr><th>{esc(k)}</th><td class="n">{esc(v)}</td></tr>'
-        for k, v in [*_probabilities(result), *_break_even_rows(result, break_even)]
+        for k, v in [*_probabilities(result, lang), *_break_even_rows(result, break_even, lang)]
     ]
     parts.append("</table>")
-    periods = _by_period(result)
+    periods = _by_period(result, lang)
     if periods:
         parts.append(
-            f"<h2>Mean payments by invoice period ({esc(result.currency)})</h2><table>"
-            "<tr><th>invoice period</th><th>with the effect</th><th>with no effect</th></tr>"
+            f"<h2>{esc(_w('by period', lang, result.currency))}</h2><table>"
+            f"<tr><th>{esc(_w('invoice period', lang))}</th><th>{esc(_w('with effect', lang))}"
+            f"</th><th>{esc(_w('without effect', lang))}</th></tr>"
         )
         parts += [
             f'<tr><th>{esc(a)}</th><td class="n">{esc(b)}</td><td class="n">{esc(c)}</td></tr>'
             for a, b, c in periods
         ]
         parts.append("</table>")
-    flows = _investor_flows(result)
+    flows = _investor_flows(result, lang)
     if flows:
         parts.append(
-            f"<h2>The investor's mean cash flow by date ({esc(result.currency)})</h2><table>"
-            "<tr><th>date</th><th>mean</th><th>scenarios with a flow</th></tr>"
+            f"<h2>{esc(_w('flows', lang, result.currency))}</h2><table>"
+            f"<tr><th>{esc(_w('date', lang))}</th><th>{esc(_w('mean', lang))}</th>"
+            f"<th>{esc(_w('with a flow', lang))}</th></tr>"
         )
         parts += [
             f'<tr><th>{esc(a)}</th><td class="n">{esc(b)}</td><td class="n">{esc(c)}</td></tr>'
@@ -305,8 +464,11 @@ def price_html(
         ]
         parts.append("</table>")
     if fit is not None:
-        parts.append("<h2>Calibration</h2><table><tr><th>cohort</th><th>citizens</th>")
-        parts += [f"<th>weeks {esc(b)}</th>" for b in fit.model.band_labels]
+        parts.append(
+            f"<h2>{esc(_w('calibration', lang))}</h2><table><tr><th>{esc(_w('cohort', lang))}"
+            f"</th><th>{esc(_w('citizens', lang))}</th>"
+        )
+        parts += [f"<th>{esc(_w('band', lang, b))}</th>" for b in fit.model.band_labels]
         parts.append("</tr>")
         for i, c in enumerate(fit.model.cohorts):
             cells = "".join(f'<td class="n">{int(x)}</td>' for x in fit.people_in_band[i])
@@ -319,10 +481,10 @@ def price_html(
 
         plt = plot._pyplot()
         ax = plot.price_fan_chart(result)
-        parts.append("<h2>Payments over time</h2>" + _svg(ax.figure))
+        parts.append(f"<h2>{esc(_w('over time', lang))}</h2>" + _svg(ax.figure))
         plt.close(ax.figure)
         axes = plot.price_histograms(result)
-        parts.append("<h2>Distributions</h2>" + _svg(axes[0].figure))
+        parts.append(f"<h2>{esc(_w('distributions', lang))}</h2>" + _svg(axes[0].figure))
         plt.close(axes[0].figure)
     parts.append("</body></html>")
     return "\n".join(parts)

@@ -273,3 +273,39 @@ def test_break_even_needs_what_it_balances(capsys: pytest.CaptureFixture[str]) -
     assert "--weekly-benefit" in capsys.readouterr().err
     assert main([*BASE, "--effect", "0.3", "--break-even", "investor"]) == 2
     assert "--investment" in capsys.readouterr().err
+
+
+def test_the_report_in_danish(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--language da`: the municipality's council reads the report in Danish, with Danish
+    number formats; the figures are the same numbers as in the English report."""
+    args = [*BASE, "--effect", "0.3,0.1", "--investment", "2023-10-01=300000"]
+    args += ["--break-even", "investor"]
+    assert main([*args, "--language", "da"]) == 0
+    danish = capsys.readouterr().out
+    assert main(args) == 0
+    english = capsys.readouterr().out
+    assert "resultatbetalinger (DKK)" in danish and "jobstart +30 %" in danish
+    assert "pris pr. ekstra beskæftigelsesmåned (DKK)" in danish
+    assert "nulpunktseffekt for investoren" in danish
+    assert "outcome payments" not in danish and "job entry" not in danish
+    # The same numbers: the English line of the mean payments, its digits in Danish form.
+    line = next(x for x in english.splitlines() if x.startswith("outcome payments (DKK)"))
+    numbers = line.removeprefix("outcome payments (DKK)").split()
+    row = next(x for x in danish.splitlines() if x.startswith("resultatbetalinger (DKK)"))
+    swap = str.maketrans(",.", ".,")
+    assert row.removeprefix("resultatbetalinger (DKK)").split() == [
+        n.translate(swap) for n in numbers
+    ]
+    page = tmp_path / "rapport.html"
+    assert main([*args, "--language", "da", "--output", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert '<html lang="da">' in text and "Giver en social effektinvestering mening?" in text
+    assert "Antagelser" in text and "Assumptions" not in text
+
+
+def test_an_unknown_report_language_is_refused() -> None:
+    from impactbond.errors import InvalidInput
+    from impactbond.price_report import price_text
+
+    with pytest.raises(InvalidInput, match="en or da"):
+        price_text(None, language="de")  # type: ignore[arg-type]

@@ -224,11 +224,12 @@ def _cmd_price(args: argparse.Namespace) -> int:
             print(f"break-even effect of the {party}: searching", file=sys.stderr)
         even.append(break_even_effect(contract, fit, party=party, planned=effect, **common))
     if args.output is None:
-        print(price_text(result, break_even=even))
+        print(price_text(result, break_even=even, language=args.language))
     elif args.output.suffix == ".json":
         args.output.write_text(price_json(result, fit, break_even=even) + "\n", encoding="utf-8")
     else:
-        args.output.write_text(price_html(result, fit, break_even=even), encoding="utf-8")
+        page = price_html(result, fit, break_even=even, language=args.language)
+        args.output.write_text(page, encoding="utf-8")
     if args.output is not None and not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
@@ -341,5 +342,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--output", "-o", type=Path, help="write the report (report.html or report.json)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--language",
+        choices=["en", "da"],
+        default="en",
+        help="the words and number formats of the text and HTML report (default: en); "
+        "the JSON is the same in both",
+    )
     add_reading_options(p)
     p.set_defaults(func=_cmd_price)
