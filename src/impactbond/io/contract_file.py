@@ -476,9 +476,16 @@ def _is(expected: Any) -> Callable[[Any], bool]:
     return predicate
 
 
-def _is_list_of_terms(cl: Any) -> bool:
+def _list_item(cl: Any) -> Any:
+    """``X`` of a list of terms ``tuple[X, ...]``, else ``None``."""
     args = typing.get_args(cl)
-    return typing.get_origin(cl) is tuple and len(args) == 2 and args[1] is Ellipsis
+    if typing.get_origin(cl) is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return args[0]
+    return None
+
+
+def _is_list_of_terms(cl: Any) -> bool:
+    return _list_item(cl) is not None
 
 
 def _list_hook(converter: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
@@ -785,21 +792,12 @@ _UNKNOWN_FIELD = ForbiddenExtraKeysError("", Contract, set())
 
 def _empty(field: attrs.Attribute[Any]) -> Any:
     """What an unsettled field holds: no items for a list of terms, else ``None``."""
-    return () if _item_type(field) is not None else None
-
-
-def _item_type(field: attrs.Attribute[Any]) -> Any:
-    """The item type of a field that is a list of terms (``tuple[Cap, ...]``), else ``None``."""
-    if typing.get_origin(field.type) is tuple:
-        args = typing.get_args(field.type)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return args[0]
-    return None
+    return () if _is_list_of_terms(field.type) else None
 
 
 def _good_items(raw: Any, field: attrs.Attribute[Any]) -> Any:
     """The items of a list of terms that structure on their own (their problems are known)."""
-    item = _item_type(field)
+    item = _list_item(field.type)
     if item is None or not isinstance(raw, list):
         return _empty(field)
     good = []
