@@ -114,6 +114,44 @@ def test_output_never_overwrites_an_input(
     assert json.loads((tmp_path / "out.json").read_text())["format"] == "impactbond-settlement"
 
 
+def test_an_output_the_machine_refuses_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An --output where no file can be made (a directory of the kernel's, a full disk) is
+    named, with exit status 2 and nothing half written; never an internal error."""
+    contract = _copy(tmp_path)[0]
+    assert main(["render", str(contract), "--format", "html", "--output", "/proc/x.html"]) == 2
+    err = capsys.readouterr().err
+    assert "--output /proc/x.html: cannot write in /proc" in err and "internal" not in err
+    # A disk that fills up while the file is written: the target is left as it was.
+    target = tmp_path / "schedule.md"
+    target.write_text("before", encoding="utf-8")
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full)
+    assert main(["render", str(contract), "--output", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "not written (No space left on device)" in err
+    assert target.read_text(encoding="utf-8") == "before"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".impactbond-")] == []
+
+
+def test_an_oserror_naming_a_file_is_not_called_a_bug(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import impactbond.cli._render as render
+
+    def refused(_: object) -> int:
+        raise PermissionError(13, "Permission denied", "/srv/out/schedule.html")
+
+    monkeypatch.setattr(render, "_cmd_render", refused)
+    args = ["render", str(nyborg_paths().contract)]
+    assert main(args) == 2
+    assert "error: /srv/out/schedule.html: Permission denied" in capsys.readouterr().err
+
+
 def _run(*args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "impactbond.cli", *args],

@@ -132,15 +132,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         status = exit_status(err)
         _say(f"error: {err}")
         return status
+    except OSError as err:
+        if err.filename is None:
+            return _internal(err)
+        # The machine refused a file (an output where it may not be written, a full disk):
+        # the command line's problem, named by the file, not a bug.
+        _say(f"error: {err.filename}: {err.strerror or type(err).__name__}")
+        return USAGE
     except Exception as err:  # a bug: one line, no traceback, no data
-        if os.environ.get("IMPACTBOND_TRACEBACK"):
-            raise
-        _say(
-            f"internal error ({type(err).__name__}): this is a bug in impactbond "
-            f"{__version__}, not in your input; please report it with the command you ran "
-            "(IMPACTBOND_TRACEBACK=1 shows the traceback)"
-        )
-        return INTERNAL
+        return _internal(err)
+
+
+def _internal(err: Exception) -> int:
+    """A bug: one line, no traceback, no data (``IMPACTBOND_TRACEBACK=1`` raises it)."""
+    if os.environ.get("IMPACTBOND_TRACEBACK"):
+        raise err
+    _say(
+        f"internal error ({type(err).__name__}): this is a bug in impactbond "
+        f"{__version__}, not in your input; please report it with the command you ran "
+        "(IMPACTBOND_TRACEBACK=1 shows the traceback)"
+    )
+    return INTERNAL
 
 
 def _say(text: str) -> None:

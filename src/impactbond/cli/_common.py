@@ -90,7 +90,13 @@ def emit(
         raise CommandLineError(f"--output {printable(str(target))}: no such directory")
     if target.exists() and not target.is_file():
         raise CommandLineError(f"--output {printable(str(target))} is not a regular file")
-    fd, temp = tempfile.mkstemp(dir=directory, prefix=".impactbond-", suffix=".tmp")
+    try:
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=".impactbond-", suffix=".tmp")
+    except OSError as err:
+        raise CommandLineError(
+            f"--output {printable(str(target))}: cannot write in {printable(str(directory))} "
+            f"({err.strerror or type(err).__name__})"
+        ) from None
     try:
         if isinstance(text, bytes):
             with os.fdopen(fd, "wb") as handle:
@@ -99,6 +105,13 @@ def emit(
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
         os.replace(temp, target)
+    except OSError as err:  # a full disk, a file system that refuses the name
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise CommandLineError(
+            f"--output {printable(str(target))}: not written "
+            f"({err.strerror or type(err).__name__}); nothing was changed"
+        ) from None
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)

@@ -146,12 +146,14 @@ def _json_default(value: Any) -> Any:
 
 
 def _emit(args: argparse.Namespace, text: str) -> None:
+    from impactbond.cli._common import emit
+
     if getattr(args, "output", None):
         if Path(args.output).resolve() == Path(args.ledger).resolve():
             from impactbond.errors import InvalidInput
 
             raise InvalidInput("--output would overwrite the ledger", field="output")
-        Path(args.output).write_text(text, encoding="utf-8")
+        emit(args, text, inputs=[Path(args.ledger)])  # written whole or not at all
     else:
         sys.stdout.write(text)
 

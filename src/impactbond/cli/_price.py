@@ -132,7 +132,7 @@ def _history_until(tables: Any) -> date:
 
 
 def _cmd_price(args: argparse.Namespace) -> int:
-    from impactbond.cli._common import CommandLineError, read_register_args
+    from impactbond.cli._common import CommandLineError, emit, read_register_args
     from impactbond.domain.terms import DatedAmount, Financing
     from impactbond.io.contract_file import load_contract
     from impactbond.money import Money
@@ -226,10 +226,9 @@ def _cmd_price(args: argparse.Namespace) -> int:
     if args.output is None:
         print(price_text(result, break_even=even, language=args.language))
     elif args.output.suffix == ".json":
-        args.output.write_text(price_json(result, fit, break_even=even) + "\n", encoding="utf-8")
+        emit(args, price_json(result, fit, break_even=even) + "\n", inputs=inputs)
     else:
-        page = price_html(result, fit, break_even=even, language=args.language)
-        args.output.write_text(page, encoding="utf-8")
+        emit(args, price_html(result, fit, break_even=even, language=args.language), inputs=inputs)
     if args.output is not None and not args.quiet:
         print(f"wrote {args.output}", file=sys.stderr)
     return 0
