@@ -195,24 +195,32 @@ def _apply_cut(
     n_days: int,
     offset_keys: I64,
     offset_values: I64,
+    offset_ends: I64,
 ) -> bool:
     """Cut the covered lines given, per (group, day), the money earned before this part's
-    lines on that day (earlier days, and earlier parts on the same day)."""
+    lines on that day (earlier days, and earlier parts on the same day) and after them.
+
+    A line on a day that ends within the limit is not cut, one on a day that starts at or
+    above it is cut to nothing; only the lines of the day on which the limit is reached
+    need the money before them within the day (in the part's table order).
+    """
     sel, group = _selected(part, contract, ci, over)
-    if len(sel) == 0:
+    if len(sel) == 0 or len(offset_keys) == 0:
         return False
     key = group * n_days + (part.lines.earned_on[sel].astype(np.int64) - day_lo)
-    a = part.paid[sel]
-    # A (group, day) without money has no key; its lines are zero and stay zero.
-    at = np.minimum(np.searchsorted(offset_keys, key), max(len(offset_keys) - 1, 0))
-    found = offset_keys[at] == key if len(offset_keys) else np.zeros(len(key), dtype=bool)
-    before_day = np.where(found, offset_values[at] if len(offset_keys) else 0, 0)
+    # A key without money is not among the offsets: its lines are zero and stay zero.
+    at = np.minimum(np.searchsorted(offset_keys, key), len(offset_keys) - 1)
     lim = limit[group]
-    # Within one day, lines are in earning order in the part's table order.
-    order = np.argsort(key, kind="stable")
-    within = np.empty(len(sel), dtype=np.int64)
-    within[order] = _running_before(a[order], _segments(key[order]))
-    before = before_day + within
+    crossing = (offset_keys[at] == key) & (offset_ends[at] > lim)
+    if not crossing.any():
+        return False
+    sel, key, at, lim = sel[crossing], key[crossing], at[crossing], lim[crossing]
+    a = part.paid[sel]
+    before = offset_values[at]
+    binding = np.flatnonzero(before < lim)  # the day the limit is reached: in order
+    if len(binding):
+        order = binding[np.argsort(key[binding], kind="stable")]
+        before[order] += _running_before(a[order], _segments(key[order]))
     return part.record(ci if ci >= 0 else -1 - ci, sel, a, np.clip(lim - before, 0, a))
 
 
@@ -240,8 +248,9 @@ def _mix_totals(part: CapPart, contract: Contract, index: int, n_scen: int) -> t
 # ---------------------------------------------------------------------------------- driving
 
 
-def _offsets(day_totals: list[tuple[I64, I64]], n_days: int) -> list[tuple[I64, I64]]:
-    """Per part, per (group, day) key: the money before its lines in earning order."""
+def _offsets(day_totals: list[tuple[I64, I64]], n_days: int) -> list[tuple[I64, I64, I64]]:
+    """Per part, per (group, day) key: the money before its lines in earning order, and
+    the money up to and including them."""
     keys: I64 = np.unique(np.concatenate([k for k, _ in day_totals])).astype(np.int64)
     per_part = np.zeros((len(day_totals), len(keys)), dtype=np.int64)
     for p, (k, v) in enumerate(day_totals):
@@ -251,7 +260,10 @@ def _offsets(day_totals: list[tuple[I64, I64]], n_days: int) -> list[tuple[I64, 
     group = keys // n_days
     before_day = _running_before(total, _segments(group))
     earlier_parts = np.cumsum(per_part, axis=0) - per_part
-    return [(keys, before_day + earlier_parts[p]) for p in range(len(day_totals))]
+    return [
+        (keys, before_day + earlier_parts[p], before_day + earlier_parts[p] + per_part[p])
+        for p in range(len(day_totals))
+    ]
 
 
 def _cut_rounds(
@@ -268,7 +280,7 @@ def _cut_rounds(
     offsets = _offsets(run(_day_totals, same), n_days)
     changed = run(
         _apply_cut,
-        [(contract, ci, over, limit, day_lo, n_days, k, v) for k, v in offsets],
+        [(contract, ci, over, limit, day_lo, n_days, k, v, e) for k, v, e in offsets],
     )
     return any(changed)
 
