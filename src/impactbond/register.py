@@ -183,6 +183,15 @@ def _check_columns(
             source=sources.get(name, name),
             rule="a register is read from Arrow tables (see Register.from_frames for data frames)",
         )
+    nested = [f for f in table.schema if pa.types.is_nested(f.type)]
+    if nested:
+        raise InvalidInput(
+            f"column {nested[0].name} of the {name} table holds {nested[0].type}: one value "
+            "per cell is meant",
+            source=sources.get(name, name),
+            field=nested[0].name,
+            rule="a register column holds one text, number or date per row",
+        )
     missing = [c for c in _REQUIRED[name] if c not in table.column_names]
     unknown = [c for c in table.column_names if c not in schema.names]
     if missing or unknown:
@@ -206,8 +215,19 @@ def _days(
     if column is None:
         return np.full(n, NO_DAY, dtype=np.int32), np.ones(n, dtype=bool)
     if not pa.types.is_date(column.type):
-        if pa.types.is_timestamp(column.type):
-            column = pc.cast(column, pa.date32())  # a reader's midnight timestamps
+        if pa.types.is_timestamp(column.type) and column.type.tz is None:
+            # A reader's (or pandas') midnight timestamps are days; a time of day is refused.
+            days = pc.cast(column, pa.date32())
+            timed = pc.not_equal(pc.cast(days, column.type), column)
+            problems.add(
+                table,
+                np.asarray(pc.fill_null(timed, False).to_numpy(zero_copy_only=False), dtype=bool),
+                f"{field} is a date-time with a time of day, not a date",
+                field=field,
+                rule="register dates are days (a timestamp at midnight is read as its day)",
+                ids=ids,
+            )
+            column = days
         else:
             raise InvalidInput(
                 f"column {field} holds {column.type}, not dates",
@@ -232,12 +252,19 @@ def _days(
     return values.astype(np.int32), null
 
 
-def _strings(column: pa.ChunkedArray | None, n: int) -> pa.Array:
+def _strings(column: pa.ChunkedArray | None, n: int, field: str) -> pa.Array:
     if column is None:
         return pa.nulls(n, pa.string())
-    if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
-        column = pc.cast(column, pa.string())
-    return column.combine_chunks().cast(pa.string())
+    try:
+        if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            column = pc.cast(column, pa.string())
+        return column.combine_chunks().cast(pa.string())
+    except pa.ArrowException:  # bytes that are not UTF-8 text
+        raise InvalidInput(
+            f"column {field} holds {column.type} that is not text",
+            field=field,
+            rule="identifiers, statuses and cohorts are UTF-8 text",
+        ) from None
 
 
 def _blank(values: pa.Array) -> npt.NDArray[np.bool_]:
@@ -650,7 +677,7 @@ class Register:
 
         # -- participants
         n = participants.num_rows
-        pid = _strings(_column(participants, "participant_id"), n)
+        pid = _strings(_column(participants, "participant_id"), n, "participant_id")
         cpr = cpr_mask(pid)
         blank = _blank(pid)
         problems.add(
@@ -698,7 +725,7 @@ class Register:
             ids=pid,
         )
         refused = cpr | blank
-        cohort_values = _strings(_column(participants, "cohort"), n)
+        cohort_values = _strings(_column(participants, "cohort"), n, "cohort")
         problems.add(
             "participants",
             _blank(cohort_values),
@@ -775,7 +802,7 @@ class Register:
 
         # -- spells
         m = spells.num_rows
-        sid = _strings(_column(spells, "participant_id"), m)
+        sid = _strings(_column(spells, "participant_id"), m, "participant_id")
         s_cpr = cpr_mask(sid)
         s_row = _row_index(sid, sorted_ids)
         s_blank = _blank(sid)
@@ -805,7 +832,7 @@ class Register:
             ids=sid,
         )
         s_refused = s_cpr | s_blank
-        status_values = _strings(_column(spells, "status"), m)
+        status_values = _strings(_column(spells, "status"), m, "status")
         status_idx, status_names = _codes(status_values)
         known = ", ".join(s.name.lower() for s in Status)
         status_table = np.full(len(status_names) + 1, -1, dtype=np.int16)
@@ -876,7 +903,7 @@ class Register:
             refuse_ids=s_refused,
         )
         hours = _hours(_column(spells, "hours"), m, problems, sid)
-        employer_values = _strings(_column(spells, "employer"), m)
+        employer_values = _strings(_column(spells, "employer"), m, "employer")
         e_cpr = cpr_mask(employer_values)
         problems.add(
             "spells",
@@ -932,7 +959,7 @@ class Register:
         # -- events
         if events is not None and events.num_rows:
             k = events.num_rows
-            eid = _strings(_column(events, "participant_id"), k)
+            eid = _strings(_column(events, "participant_id"), k, "participant_id")
             ev_cpr = cpr_mask(eid)
             e_row = _row_index(eid, sorted_ids)
             problems.add(
@@ -951,7 +978,7 @@ class Register:
                 rule="every event belongs to a listed participant",
                 ids=eid,
             )
-            ev_values = _strings(_column(events, "event"), k)
+            ev_values = _strings(_column(events, "event"), k, "event")
             problems.add(
                 "events",
                 _blank(ev_values),

@@ -131,6 +131,32 @@ def test_missing_and_unknown_columns_are_named() -> None:
         Register.from_tables(_people(colour=["r", "g", "b"]), _spells())
 
 
+def test_timestamps_are_days_at_midnight_only() -> None:
+    """A pandas or reader timestamp at midnight is its day; one with a time of day is refused
+    with its row (a date-time is not a date)."""
+    from datetime import datetime
+
+    midnight = pa.array([datetime(2024, 1, 1), datetime(2024, 2, 1), datetime(2024, 3, 1)])
+    by_day = Register.from_tables(_people(), _spells())
+    by_stamp = Register.from_tables(_people(enrolled=midnight), _spells())
+    assert by_stamp.enrolled.tolist() == by_day.enrolled.tolist()
+    noon = pa.array([datetime(2024, 1, 1), datetime(2024, 2, 1, 12), datetime(2024, 3, 1)])
+    with pytest.raises(InvalidInput, match="time of day") as info:
+        Register.from_tables(_people(enrolled=noon), _spells())
+    assert (info.value.row, info.value.field, info.value.participant) == (2, "enrolled", "P-1")
+
+
+def test_cells_that_hold_lists_or_bytes_are_named() -> None:
+    listed = pa.array([["b"], ["a"], ["a"]])
+    with pytest.raises(InvalidInput, match="one value per cell") as info:
+        Register.from_tables(_people(cohort=listed), _spells())
+    assert info.value.field == "cohort"
+    raw = pa.array([b"employed", b"\xff\xfe", b"employed"], pa.binary())
+    with pytest.raises(InvalidInput, match="not text") as info:
+        Register.from_tables(_people(), _spells(status=raw))
+    assert info.value.field == "status"
+
+
 def test_hours_in_every_type_give_the_same_hundredths() -> None:
     from decimal import Decimal
 
