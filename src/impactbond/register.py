@@ -1052,10 +1052,11 @@ class Register:
         source: Mapping[str, str] | None = None,
     ) -> Register:
         """A register from pandas or polars data frames with the canonical columns."""
+        names = dict(source or {})
         return cls.from_tables(
-            _to_arrow(participants),
-            _to_arrow(spells),
-            None if events is None else _to_arrow(events),
+            _to_arrow(participants, names.get("participants", "participants")),
+            _to_arrow(spells, names.get("spells", "spells")),
+            None if events is None else _to_arrow(events, names.get("events", "events")),
             source=source,
         )
 
@@ -1198,7 +1199,7 @@ def _row_index(values: pa.Array, sorted_ids: pa.Array) -> npt.NDArray[np.int32]:
     return np.asarray(pc.fill_null(found, -1).to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
-def _to_arrow(frame: Any) -> pa.Table:
+def _to_arrow(frame: Any, name: str = "table") -> pa.Table:
     if isinstance(frame, pa.Table):
         return frame
     if hasattr(frame, "to_arrow"):  # polars
@@ -1206,8 +1207,30 @@ def _to_arrow(frame: Any) -> pa.Table:
         assert isinstance(table, pa.Table)
         return table
     if type(frame).__module__.startswith("pandas"):
-        return pa.Table.from_pandas(frame, preserve_index=False)
+        try:
+            return pa.Table.from_pandas(frame, preserve_index=False)
+        except pa.ArrowException:
+            raise _mixed_column(frame, name) from None
     raise InvalidInput(
         f"a {type(frame).__name__} is not a data frame (pandas, polars) or an Arrow table",
         rule="a register is read from tables",
+    )
+
+
+def _mixed_column(frame: Any, name: str) -> InvalidInput:
+    """The error of a pandas frame Arrow cannot take: the first column of mixed values, named
+    (its values are not echoed: they may be identifiers)."""
+    for column in frame.columns:
+        try:
+            pa.array(frame[column], from_pandas=True)
+        except pa.ArrowException:
+            return InvalidInput(
+                f"column {column} of the {name} frame ({frame[column].dtype}) mixes kinds of "
+                "values (text and numbers, dates and text)",
+                source=name,
+                field=str(column),
+                rule="each column holds one kind of value: text, numbers or dates",
+            )
+    return InvalidInput(
+        f"the {name} frame cannot be read as a table", source=name, rule="a flat data frame"
     )

@@ -212,3 +212,12 @@ def test_objects_with_events() -> None:
 def test_frames_are_read_through_arrow() -> None:
     reg = Register.from_frames(_people().to_pandas(), _spells().to_pandas())
     assert reg.fingerprint() == Register.from_tables(_people(), _spells()).fingerprint()
+
+
+def test_a_frame_column_of_mixed_values_is_named_not_echoed() -> None:
+    people = _people().to_pandas()
+    people["participant_id"] = ["0101901234", 7, "P-3"]  # text and a number in one column
+    with pytest.raises(InvalidInput, match="mixes kinds of values") as info:
+        Register.from_frames(people, _spells().to_pandas())
+    assert (info.value.field, info.value.source) == ("participant_id", "participants")
+    assert "0101901234" not in str(info.value)
