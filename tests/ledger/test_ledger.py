@@ -389,6 +389,15 @@ def test_bad_input_is_a_typed_error_and_changes_nothing(tmp_path: Path, target: 
                 ),
             ),
             (
+                InvalidInput,  # a delivery that claims to end in 1800
+                lambda: ledger.ingest(
+                    tmp_path / "m1-spells.csv",
+                    tmp_path / "m1-participants.csv",
+                    extract_date=date(1800, 12, 31),
+                    source="x",
+                ),
+            ),
+            (
                 InvalidInput,
                 lambda: ledger.ingest(
                     tmp_path / "m1-spells.csv",

@@ -60,6 +60,7 @@ from impactbond.ledger._schema import (
     runs,
 )
 from impactbond.money import Money
+from impactbond.register import EARLIEST_DAY, LATEST_DAY
 
 if TYPE_CHECKING:
     from impactbond.io.tables import Dialect
@@ -83,7 +84,17 @@ def _parquet(table: pa.Table) -> bytes:
 def _check_date(value: object, field: str) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise InvalidInput(f"{field} must be a date", field=field)
+    if not _FIRST_DAY <= value <= _LAST_DAY:
+        raise InvalidInput(
+            f"{field} {value} lies outside {_FIRST_DAY}..{_LAST_DAY}",
+            field=field,
+            rule="a ledger's dates lie between 1900 and 2200, as register dates do",
+        )
     return value
+
+
+#: The days a ledger's dates may be (those of register data).
+_FIRST_DAY, _LAST_DAY = date.fromordinal(EARLIEST_DAY), date.fromordinal(LATEST_DAY)
 
 
 #: The longest delivery source name and contract note the ledger keeps.
