@@ -50,7 +50,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "contract": ("contract", "kontrakt"),
     "as of": ("as of", "opgjort pr."),
     "scenarios": ("scenarios", "scenarier"),
-    "scenario text": ("{0} (seed {1}, blocks of {2})", "{0} (frø {1}, i blokke på {2})"),
+    "scenario text": ("{0} (seed {1}, blocks of {2})", "{0} (seed {1}, i blokke på {2})"),
     "effect": ("effect", "effekt"),
     "effect text": (
         "job entry {0}, job duration {1} (relative to the counterfactual)",

@@ -114,3 +114,15 @@ def test_checks_that_need_an_unsettled_field_wait_for_it() -> None:
 def test_not_a_table() -> None:
     with pytest.raises(ContractFileError, match="expected a table of contract fields"):
         contract_from_dict(["id", "x"], source="list.json")  # type: ignore[arg-type]
+
+
+def test_a_file_of_thousands_of_problems_lists_the_first_ones_and_counts_all() -> None:
+    data = _data("nyborg.toml")
+    data["payment_rules"] += [
+        {"kind": "fixed_fee", "id": f"f{i}", "cohort": 5} for i in range(3000)
+    ]
+    data["clauses"] += [{"id": "dup", "title": "T", "text": "t"}] * 2000
+    problems = _problems(data, "many.toml")
+    assert len(problems) == 200
+    with pytest.raises(ContractFileError, match=r"many\.toml: \d+ problems .*first 200 are listed"):
+        loads_contract(tomli_w.dumps(data), source="many.toml")

@@ -7,6 +7,7 @@ every problem at once.
 
 from __future__ import annotations
 
+import collections
 import enum
 import itertools
 from collections.abc import Iterable
@@ -192,7 +193,7 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
     if known("payment_rules") and not contract.payment_rules:
         bad("a contract has at least one payment rule", field="payment_rules")
     clause_list = [c.id for c in contract.clauses]
-    twice = sorted({i for i in clause_list if clause_list.count(i) > 1})
+    twice = _repeated(clause_list)
     if twice:
         bad(
             f"clause ids are not unique: {', '.join(twice)} (one text per clause)",
@@ -203,6 +204,7 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
     cohort_labels = [c.label for c in contract.cohorts]
     outcome_ids = [o.id for o in contract.outcomes]
     rule_ids = [r.id for r in contract.payment_rules]
+    cohort_set, outcome_set, rule_set = set(cohort_labels), set(outcome_ids), set(rule_ids)
     clause_ids = {c.id for c in contract.clauses}
     for name, ids in (
         ("cohort", cohort_labels),
@@ -210,7 +212,7 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
         ("payment rule", rule_ids),
         ("cap", [c.id for c in contract.caps]),
     ):
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        dupes = _repeated(ids)
         if dupes:
             bad(f"{name} ids are not unique: {', '.join(dupes)}", field=name)
     if known("cohorts") and not contract.cohorts:
@@ -219,7 +221,7 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
         if (
             known("outcomes")
             and cohort.target_outcome is not None
-            and cohort.target_outcome not in outcome_ids
+            and cohort.target_outcome not in outcome_set
         ):
             bad(
                 f"cohort {cohort.label} targets unknown outcome {cohort.target_outcome!r}",
@@ -251,7 +253,7 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
     for rule in contract.payment_rules:
         refs = references(rule)
         for outcome in refs.outcomes:
-            if known("outcomes") and outcome not in outcome_ids:
+            if known("outcomes") and outcome not in outcome_set:
                 bad(
                     f"rule {rule.id} prices unknown outcome {outcome!r}",
                     field="outcome",
@@ -259,7 +261,7 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
                 )
         if isinstance(rule, PricePerUnit) and rule.price_by_follow_up:
             errors += _follow_up_price_errors(rule, contract)
-        unknown = [c for c in refs.cohorts if c not in cohort_labels]
+        unknown = [c for c in refs.cohorts if c not in cohort_set]
         if known("cohorts") and unknown:
             field = "cohort" if isinstance(rule, TargetBonus | FixedFee) else "cohorts"
             named = repr(unknown[0]) if field == "cohort" else str(unknown)
@@ -271,14 +273,14 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
         money += [(rule.id, rule.clause, amount) for amount in refs.amounts]
     for cap in contract.caps:
         money.append((cap.id, cap.clause, cap.amount))
-        unknown = [r for r in cap.rules if r not in rule_ids]
+        unknown = [r for r in cap.rules if r not in rule_set]
         if known("payment_rules") and unknown:
             bad(
                 f"cap {cap.id} names unknown payment rules {unknown}",
                 field="rules",
                 clause=cap.clause or None,
             )
-        if known("cohorts") and cap.cohort is not None and cap.cohort not in cohort_labels:
+        if known("cohorts") and cap.cohort is not None and cap.cohort not in cohort_set:
             bad(
                 f"cap {cap.id} names unknown cohort {cap.cohort!r}",
                 field="cohort",
@@ -350,6 +352,11 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
                 )
             )
     return errors
+
+
+def _repeated(values: Iterable[str]) -> list[str]:
+    """The values that occur more than once, sorted (in linear time: a file may hold many)."""
+    return sorted(v for v, n in collections.Counter(values).items() if n > 1)
 
 
 def _final_determination(contract: Any) -> date:
@@ -440,7 +447,7 @@ def _change_log_errors(contract: Contract, clause_ids: set[str]) -> list[ImpactB
     errors: list[ImpactBondError] = []
     log = contract.amendments
     versions = [a.version for a in log]
-    dupes = sorted({x for x in versions if versions.count(x) > 1})
+    dupes = _repeated(versions)
     if dupes:
         errors.append(
             InvalidContract(

@@ -684,9 +684,15 @@ def _summary(source: str, problems: list[ImpactBondError]) -> ContractFileError:
             row=only.row,
             errors=only.errors,
         )
+    listed = problems[:MAX_LISTED_PROBLEMS]
+    more = f" (the first {len(listed)} are listed)" if len(listed) < len(problems) else ""
     return ContractFileError(
-        f"{source}: {len(problems)} problems in the contract file", errors=problems
+        f"{source}: {len(problems)} problems in the contract file{more}", errors=listed
     )
+
+
+#: Problems of a contract file listed one by one; beyond this many only the count is given.
+MAX_LISTED_PROBLEMS = 200
 
 
 _SECTIONS = ("cohorts", "outcomes", "payment_rules", "caps")
