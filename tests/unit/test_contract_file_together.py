@@ -126,3 +126,19 @@ def test_a_file_of_thousands_of_problems_lists_the_first_ones_and_counts_all() -
     assert len(problems) == 200
     with pytest.raises(ContractFileError, match=r"many\.toml: \d+ problems .*first 200 are listed"):
         loads_contract(tomli_w.dumps(data), source="many.toml")
+
+
+def test_contract_wide_problems_of_many_tables_are_each_placed() -> None:
+    """Thousands of rules citing clauses the file lacks: each listed problem names its own
+    table (the index of names is built once, not searched per problem)."""
+    data = _data("nyborg.toml")
+    first = len(data["payment_rules"])
+    template = next(r for r in data["payment_rules"] if r["kind"] == "price_per_unit")
+    for i in range(5000):
+        data["payment_rules"].append({**template, "id": f"r{i}", "clause": f"none.{i}"})
+    problems = _problems(data, "cites.toml")
+    assert len(problems) == 200
+    assert [p.field for p in problems[:3]] == [
+        f"payment_rules[{first + i}].clause" for i in range(3)
+    ]
+    assert [p.clause for p in problems[:3]] == ["none.0", "none.1", "none.2"]

@@ -661,20 +661,26 @@ def _file_error(
     source: str, raw: Any, leaves: list[tuple[Location, BaseException]]
 ) -> ContractFileError:
     problems: list[ImpactBondError] = []
-    for path, leaf in leaves:
+    names: _Names | None = None
+    for path, leaf in leaves[:MAX_LISTED_PROBLEMS]:  # beyond these only the count is given
         message, rule = _describe(leaf)
         clause = _clause_at(raw, path)
         if isinstance(leaf, ImpactBondError) and leaf.clause:
             clause = leaf.clause
         field = _path_text(path) or None
         if not path and isinstance(leaf, ImpactBondError):
-            field = _locate(raw, leaf)
+            names = _Names(raw) if names is None else names
+            field = names.locate(leaf)
         problems.append(ContractFileError(message, field=field, rule=rule, clause=clause))
-    return _summary(source, problems)
+    return _summary(source, problems, total=len(leaves))
 
 
-def _summary(source: str, problems: list[ImpactBondError]) -> ContractFileError:
-    if len(problems) == 1:
+def _summary(
+    source: str, problems: list[ImpactBondError], *, total: int | None = None
+) -> ContractFileError:
+    """One error of the problems listed (at most ``MAX_LISTED_PROBLEMS`` of ``total``)."""
+    total = len(problems) if total is None else total
+    if total == 1:
         only = problems[0]
         return ContractFileError(
             f"{source}: {only.message}",
@@ -685,9 +691,9 @@ def _summary(source: str, problems: list[ImpactBondError]) -> ContractFileError:
             errors=only.errors,
         )
     listed = problems[:MAX_LISTED_PROBLEMS]
-    more = f" (the first {len(listed)} are listed)" if len(listed) < len(problems) else ""
+    more = f" (the first {len(listed)} are listed)" if len(listed) < total else ""
     return ContractFileError(
-        f"{source}: {len(problems)} problems in the contract file{more}", errors=listed
+        f"{source}: {total} problems in the contract file{more}", errors=listed
     )
 
 
@@ -696,33 +702,47 @@ MAX_LISTED_PROBLEMS = 200
 
 
 _SECTIONS = ("cohorts", "outcomes", "payment_rules", "caps")
+#: A name as a contract-wide error writes it: a run of these characters, whole.
+_NAME = re.compile(r"[\w.-]+")
 
 
-def _locate(raw: Any, error: ImpactBondError) -> str | None:
-    """The path of the table a contract-wide error is about, when it is unambiguous.
+class _Names:
+    """The tables of a contract file by their id (or label), to place contract-wide errors.
 
-    The domain validator names the item (``rule pay_x prices unknown outcome``)
-    and its clause; the one table with that id (or label) and clause is the place.
+    The domain validator names the item (``rule pay_x prices unknown outcome``) and its
+    clause; the one table with that id and clause is the place.  Built once per file,
+    each look-up reads only the words of the message.
     """
-    if not isinstance(raw, Mapping) or error.field is None or "." in error.field:
-        return error.field  # no field, or already a path
-    candidates: list[str] = []
-    for section in _SECTIONS:
-        tables = raw.get(section)
-        if not isinstance(tables, list):
-            continue
-        for i, table in enumerate(tables):
-            if not isinstance(table, Mapping):
-                continue
-            name = table.get("id", table.get("label"))
-            same_clause = error.clause is None or table.get("clause") == error.clause
-            if (
-                isinstance(name, str)
-                and same_clause
-                and re.search(rf"(?<![\w.-]){re.escape(name)}(?![\w.-])", error.message)
-            ):
-                candidates.append(f"{section}[{i}].{error.field}")
-    return candidates[0] if len(candidates) == 1 else error.field
+
+    def __init__(self, raw: Any) -> None:
+        self.by_name: dict[str, list[tuple[str, int, Any]]] = {}
+        self.odd: list[str] = []  # names that are not one word: searched for as they are
+        for section in _SECTIONS:
+            tables = raw.get(section) if isinstance(raw, Mapping) else None
+            for i, table in enumerate(tables if isinstance(tables, list) else []):
+                if not isinstance(table, Mapping):
+                    continue
+                name = table.get("id", table.get("label"))
+                if isinstance(name, str) and name:
+                    self.by_name.setdefault(name, []).append((section, i, table.get("clause")))
+                    if not _NAME.fullmatch(name):
+                        self.odd.append(name)
+
+    def locate(self, error: ImpactBondError) -> str | None:
+        """The path of the table ``error`` is about, when it is unambiguous."""
+        if error.field is None or "." in error.field:
+            return error.field  # no field, or already a path
+        named = set(_NAME.findall(error.message))
+        named.update(
+            n for n in self.odd if re.search(rf"(?<![\w.-]){re.escape(n)}(?![\w.-])", error.message)
+        )
+        candidates = [
+            f"{section}[{i}].{error.field}"
+            for name in sorted(named & self.by_name.keys())
+            for section, i, clause in self.by_name[name]
+            if error.clause is None or clause == error.clause
+        ]
+        return candidates[0] if len(candidates) == 1 else error.field
 
 
 # -- public functions --------------------------------------------------------------
