@@ -142,3 +142,16 @@ def test_contract_wide_problems_of_many_tables_are_each_placed() -> None:
         f"payment_rules[{first + i}].clause" for i in range(3)
     ]
     assert [p.clause for p in problems[:3]] == ["none.0", "none.1", "none.2"]
+
+
+def test_term_dates_outside_1900_to_2200_are_refused_where_they_are() -> None:
+    """A term that ends in 9999 ended in a ValueError from the calendar; now each date outside
+    1900..2200 is a problem at its field, with the contract's other problems."""
+    from datetime import date
+
+    data = _data("nyborg.toml")
+    data["term_end"] = date(9999, 12, 31)
+    data["referral_start"] = date(1, 1, 1)
+    problems = _problems(data, "dates.toml")
+    assert [p.field for p in problems] == ["term_end", "referral_start"]
+    assert all("lies outside 1900-01-01..2200-12-31" in p.message for p in problems)

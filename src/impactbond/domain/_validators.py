@@ -130,6 +130,28 @@ def instance_of(*types: type) -> Validator:
     return check
 
 
+#: The days a contract's dates may fall on (as register dates): a date outside is a typo.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
+
+
+def a_day() -> Validator:
+    """A date (not a datetime) between 1900 and 2200."""
+    is_date = instance_of(date)
+
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        is_date(inst, attribute, value)
+        if not FIRST_DAY <= value <= LAST_DAY:
+            _refuse(
+                inst,
+                attribute.name,
+                f"{attribute.name} {value} lies outside {FIRST_DAY}..{LAST_DAY}",
+                "a contract's dates lie between 1900 and 2200",
+                wrong_type=False,
+            )
+
+    return check
+
+
 def optional(validator: Validator) -> Validator:
     """``None``, or a value that ``validator`` accepts."""
 

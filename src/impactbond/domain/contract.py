@@ -512,10 +512,10 @@ class Contract:
     title: str = attrs.field(validator=v.instance_of(str))
     parties: Parties = attrs.field(validator=v.instance_of(Parties))
     currency: str = attrs.field(validator=v.instance_of(str))
-    term_start: date = attrs.field(validator=v.instance_of(date))
-    term_end: date = attrs.field(validator=v.instance_of(date))
-    referral_start: date = attrs.field(validator=v.instance_of(date))
-    referral_end: date = attrs.field(validator=v.instance_of(date))
+    term_start: date = attrs.field(validator=v.a_day())
+    term_end: date = attrs.field(validator=v.a_day())
+    referral_start: date = attrs.field(validator=v.a_day())
+    referral_end: date = attrs.field(validator=v.a_day())
     cohorts: tuple[CohortTerms, ...] = attrs.field(
         converter=v.as_tuple, validator=v.tuple_of(CohortTerms)
     )
@@ -558,9 +558,7 @@ class Contract:
     """Months after the term's last day in which outcomes are still measured and earned."""
     version: str = attrs.field(default="", validator=v.instance_of(str))
     """The version of the contract (``"2"``, ``"2.1"``); the schedule and the change log name it."""
-    effective_date: date | None = attrs.field(
-        default=None, validator=v.optional(v.instance_of(date))
-    )
+    effective_date: date | None = attrs.field(default=None, validator=v.optional(v.a_day()))
     """The first day this version of the contract applies."""
     amendments: tuple[Amendment, ...] = attrs.field(
         factory=tuple, converter=v.as_tuple, validator=v.tuple_of(Amendment)
