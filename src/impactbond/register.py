@@ -40,6 +40,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from impactbond.calendar import OPEN_END_DAY
+from impactbond.domain._validators import FIRST_DAY, LAST_DAY
 from impactbond.domain.participant import Participant, cpr_mask
 from impactbond.domain.trajectory import HOURS_SCALE, Spell, Trajectory
 from impactbond.errors import (
@@ -68,9 +69,10 @@ I32 = npt.NDArray[np.int32]
 
 #: Day number standing for "no date" (a null referral or exit date).
 NO_DAY = 0
-#: The first and last day a register date may fall on (a date outside is a typo).
-EARLIEST_DAY = date(1900, 1, 1).toordinal()
-LATEST_DAY = date(2200, 12, 31).toordinal()
+#: The first and last day a register date may fall on (a date outside is a typo), the days a
+#: contract's dates may fall on too.
+EARLIEST_DAY = FIRST_DAY.toordinal()
+LATEST_DAY = LAST_DAY.toordinal()
 #: The most hours a week has.
 MAX_WEEKLY_HOURS = 168
 #: Errors listed one by one; beyond this many only the count is given.

@@ -130,7 +130,7 @@ def instance_of(*types: type) -> Validator:
     return check
 
 
-#: The days a contract's dates may fall on (as register dates): a date outside is a typo.
+#: The days a contract's and a register's dates may fall on: a date outside is a typo.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2200, 12, 31)
 
 
