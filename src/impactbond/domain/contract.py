@@ -330,8 +330,7 @@ def contract_problems(contract: Any, unsettled: Iterable[str] = ()) -> list[Impa
     guarantee = contract.financing.guarantee if contract.financing is not None else None
     if (
         guarantee is not None
-        and known("term_start", "term_end", "measurement_tail_months", "month_rounding")
-        and known("schedule")
+        and known("term_start", "term_end", "measurement_tail_months", "month_rounding", "schedule")
         and guarantee.called is not GuaranteeCall.ON_DATE
         and contract.term_end > contract.term_start
     ):

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 
 from impactbond._version import __version__
+from impactbond.domain._validators import FIRST_DAY, LAST_DAY
 from impactbond.domain.contract import Contract
 from impactbond.domain.participant import looks_like_cpr
 from impactbond.errors import (
@@ -60,7 +61,6 @@ from impactbond.ledger._schema import (
     runs,
 )
 from impactbond.money import Money
-from impactbond.register import EARLIEST_DAY, LATEST_DAY
 
 if TYPE_CHECKING:
     from impactbond.io.tables import Dialect
@@ -84,17 +84,13 @@ def _parquet(table: pa.Table) -> bytes:
 def _check_date(value: object, field: str) -> date:
     if not isinstance(value, date) or isinstance(value, datetime):
         raise InvalidInput(f"{field} must be a date", field=field)
-    if not _FIRST_DAY <= value <= _LAST_DAY:
+    if not FIRST_DAY <= value <= LAST_DAY:
         raise InvalidInput(
-            f"{field} {value} lies outside {_FIRST_DAY}..{_LAST_DAY}",
+            f"{field} {value} lies outside {FIRST_DAY}..{LAST_DAY}",
             field=field,
             rule="a ledger's dates lie between 1900 and 2200, as register dates do",
         )
     return value
-
-
-#: The days a ledger's dates may be (those of register data).
-_FIRST_DAY, _LAST_DAY = date.fromordinal(EARLIEST_DAY), date.fromordinal(LATEST_DAY)
 
 
 #: The longest delivery source name and contract note the ledger keeps.
